@@ -1,0 +1,12 @@
+/** One jest run for the whole repo: tests sit beside what they test as `*.test.ts`. */
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] },
+  testMatch: ["<rootDir>/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/.toolchain/", "/.state/"],
+  modulePathIgnorePatterns: ["<rootDir>/.toolchain/", "<rootDir>/.state/", "<rootDir>/dist/"],
+  watchman: false,
+  testTimeout: 60000,
+  // Pulumi's mock runtime is global per process: one test file per worker process.
+  maxWorkers: 2,
+};

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { NodeId, REGIONS } from "./identity";
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface NodeConfig {
+  readonly id: NodeId;
+  readonly api: HostPort;
+  readonly peerListen: HostPort;
+  readonly peers: ReadonlyArray<{ name: string; url: string }>;
+  readonly dataDir: string;
+  readonly secretFile: string;
+  readonly logLevel: string;
+}
+
+/** Raw settings as given on the command line (take precedence) or in the environment. */
+export interface RawSettings {
+  readonly region?: string;
+  readonly replica?: string;
+  readonly listen?: string;
+  readonly peerListen?: string;
+  readonly peer?: readonly string[];
+  readonly data?: string;
+  readonly secretFile?: string;
+  readonly logLevel?: string;
+}
+
+export const DEFAULT_API_LISTEN = "0.0.0.0:8080";
+export const DEFAULT_PEER_LISTEN = "0.0.0.0:7070";
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, { message: "expected host:port, e.g. 0.0.0.0:8080" })
+  .transform((text) => {
+    const colon = text.lastIndexOf(":");
+    return { host: text.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(text.slice(colon + 1)) };
+  })
+  .refine((value) => value.port <= 65535, { message: "port must be 0-65535" });
+
+/** "2" or a StatefulSet pod name such as "replication-2": the ordinal is the trailing number. */
+const replicaOrdinal = z
+  .string()
+  .regex(/^(?:[a-z0-9-]*-)?\d{1,4}$/, { message: "expected an ordinal (2) or a StatefulSet pod name ending in one (replication-2)" })
+  .transform((text) => Number(/(\d+)$/.exec(text)?.[1]));
+
+const peerSpec = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+=wss?:\/\/\S+$/, { message: "expected NAME=URL with a ws:// or wss:// URL, e.g. beta=ws://10.0.0.2:7070" })
+  .transform((text) => ({ name: text.slice(0, text.indexOf("=")), url: text.slice(text.indexOf("=") + 1) }));
+
+const settingsSchema = z.object({
+  region: z.enum(REGIONS, { message: `region is required and must be one of ${REGIONS.join(", ")} (--region or DSC_REGION)` }),
+  replica: replicaOrdinal.default(0),
+  listen: hostPort.default({ host: "0.0.0.0", port: 8080 }),
+  peerListen: hostPort.default({ host: "0.0.0.0", port: 7070 }),
+  peer: z.array(peerSpec).default([]),
+  data: z.string({ message: "a data folder is required (--data or DSC_DATA_DIR)" }).min(1, { message: "data folder must not be empty" }),
+  secretFile: z.string({ message: "a shared-secret file is required (--secret-file or DSC_SECRET_FILE)" }).min(1),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+/** Fills unset command-line settings from the container's environment variables. */
+export function settingsFromEnv(cli: RawSettings, env: NodeJS.ProcessEnv): RawSettings {
+  const peersFromEnv = env.DSC_PEERS?.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  return {
+    region: cli.region ?? env.DSC_REGION,
+    replica: cli.replica ?? env.DSC_REPLICA,
+    listen: cli.listen ?? env.DSC_API_LISTEN,
+    peerListen: cli.peerListen ?? env.DSC_PEER_LISTEN,
+    peer: cli.peer && cli.peer.length > 0 ? cli.peer : peersFromEnv,
+    data: cli.data ?? env.DSC_DATA_DIR,
+    secretFile: cli.secretFile ?? env.DSC_SECRET_FILE,
+    logLevel: cli.logLevel ?? env.DSC_LOG_LEVEL,
+  };
+}
+
+export type ConfigResult = { ok: true; config: NodeConfig } | { ok: false; errors: string[] };
+
+/** Validates settings; every problem is reported with the setting it concerns. */
+export function resolveConfig(raw: RawSettings): ConfigResult {
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((issue) => `${issue.path.join(".") || "settings"}: ${issue.message}`) };
+  }
+  const s = parsed.data;
+  const names = s.peer.map((p) => p.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate) return { ok: false, errors: [`peer: name ${duplicate} is given twice`] };
+  return {
+    ok: true,
+    config: { id: { region: s.region, replica: s.replica }, api: s.listen, peerListen: s.peerListen, peers: s.peer, dataDir: s.data, secretFile: s.secretFile, logLevel: s.logLevel },
+  };
+}
+
+/** The shared secret: the file's content without surrounding whitespace, at least 16 bytes. */
+export function parseSecret(content: string, path: string): Buffer {
+  const secret = content.trim();
+  if (secret.length < 16) throw new Error(`secret file ${path} holds ${secret.length} characters; use at least 16 (e.g. openssl rand -hex 32)`);
+  return Buffer.from(secret, "utf8");
+}

@@ -1,0 +1,51 @@
+import { Command } from "commander";
+import pino from "pino";
+import { DEFAULT_API_LISTEN, DEFAULT_PEER_LISTEN, resolveConfig, settingsFromEnv } from "./config";
+import { startNode } from "./node";
+
+const program = new Command()
+  .name("replication")
+  .description(
+    "Run one DSC replication node: a JSON document API replicated across regions with Yjs CRDTs.\n" +
+      "Every flag can also come from the environment (shown in brackets), for the container.",
+  )
+  .option("--region <name>", "this node's region: alpha, beta or gamma [DSC_REGION]")
+  .option("--replica <ordinal>", "replica ordinal, or a StatefulSet pod name like replication-2 (default 0) [DSC_REPLICA]")
+  .option("--listen <host:port>", `HTTP API address (default ${DEFAULT_API_LISTEN}) [DSC_API_LISTEN]`)
+  .option("--peer-listen <host:port>", `peer WebSocket address (default ${DEFAULT_PEER_LISTEN}) [DSC_PEER_LISTEN]`)
+  .option("--peer <name=url>", "a peer to dial, e.g. beta=ws://10.0.0.2:7070; repeat for each [DSC_PEERS, comma-separated]", (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option("--data <dir>", "data folder for the SQLite update log [DSC_DATA_DIR]")
+  .option("--secret-file <path>", "file holding the secret shared by all peers (>= 16 characters) [DSC_SECRET_FILE]")
+  .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info) [DSC_LOG_LEVEL]")
+  .addHelpText("after", "\nExample:\n  replication --region alpha --listen 127.0.0.1:8081 --peer-listen 127.0.0.1:7071 \\\n    --peer beta=ws://127.0.0.1:7072 --peer gamma=ws://127.0.0.1:7073 --data .state/alpha --secret-file .state/secret");
+
+async function main(): Promise<void> {
+  program.parse();
+  const result = resolveConfig(settingsFromEnv(program.opts(), process.env));
+  if (!result.ok) {
+    process.stderr.write(`replication: invalid settings\n  ${result.errors.join("\n  ")}\nRun with --help for usage.\n`);
+    process.exit(2);
+  }
+  const logger = pino({ level: result.config.logLevel, base: { service: "replication", region: result.config.id.region, replica: result.config.id.replica } });
+  const node = await startNode(result.config, logger).catch((error: Error) => {
+    logger.fatal({ err: error }, "node failed to start");
+    process.exit(1);
+  });
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    node.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error({ err: error }, "unclean shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+void main();

@@ -1,0 +1,35 @@
+# The offline environment for the Pulumi engine built by scripts/toolchain.sh.
+# Source it from bash:   . scripts/pulumi-env.sh
+#
+# Every variable already set by the caller wins, so CI or a user can point elsewhere.
+#   PULUMI_BACKEND_URL      file backend in the project's .state/backend (git-ignored); no Pulumi Cloud login
+#   PULUMI_HOME             .state/pulumi-home: the engine's plugin cache and settings stay in the project
+#   PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE
+#                           passphrase of the passphrase secrets provider. Default, only when neither is set:
+#                           the LOCAL stack's passphrase "dsc-local-stack" (it guards nothing real: the local
+#                           stack renders manifests to a folder). Set your own for any other stack.
+#   PULUMI_SKIP_UPDATE_CHECK=true                    no call home for a newer CLI
+#   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true plugins come from .toolchain/bin, never from a download
+#   PATH                    .toolchain/bin first, so the engine finds pulumi-resource-* there ("ambient" plugins)
+
+DSC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DSC_ROOT
+export DSC_TOOLCHAIN_BIN="$DSC_ROOT/.toolchain/bin"
+
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$DSC_ROOT/.state/backend}"
+export PULUMI_HOME="${PULUMI_HOME:-$DSC_ROOT/.state/pulumi-home}"
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE="dsc-local-stack"
+fi
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+
+case ":$PATH:" in
+  *":$DSC_TOOLCHAIN_BIN:"*) ;;
+  *) export PATH="$DSC_TOOLCHAIN_BIN:$PATH" ;;
+esac
+
+mkdir -p "$PULUMI_HOME"
+case "$PULUMI_BACKEND_URL" in
+  file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;;
+esac

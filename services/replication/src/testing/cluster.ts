@@ -1,0 +1,179 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Region, REGIONS } from "../identity";
+import { TcpProxy } from "./tcpProxy";
+
+const MAIN = join(__dirname, "..", "main.ts");
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls until check returns a value (not undefined) or the deadline passes; then throws. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export async function http(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const init: RequestInit = { method, headers: body === undefined ? headers : { "content-type": "application/json", ...headers } };
+  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, signal: AbortSignal.timeout(10000) });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith("{") ? (JSON.parse(text) as Record<string, unknown>) : { text } };
+}
+
+/** One node process; peers are reached through per-direction proxies so tests can partition. */
+export class NodeProcess {
+  apiPort = 0;
+  peerPort = 0;
+  child: ChildProcess | undefined;
+  peers: Array<{ name: string; url: string }> = [];
+  readonly logFile: string;
+
+  constructor(
+    readonly region: Region,
+    readonly dataDir: string,
+    private secretFile: string,
+    private readonly replica = 0,
+  ) {
+    this.logFile = `${dataDir}.log`;
+  }
+
+  async allocatePorts(): Promise<void> {
+    this.apiPort = await freePort();
+    this.peerPort = await freePort();
+  }
+
+  useSecret(secretFile: string): void {
+    this.secretFile = secretFile;
+  }
+
+  async start(): Promise<void> {
+    const args = ["-r", "ts-node/register/transpile-only", MAIN, "--region", this.region, "--replica", String(this.replica)];
+    args.push("--listen", `127.0.0.1:${this.apiPort}`, "--peer-listen", `127.0.0.1:${this.peerPort}`, "--data", this.dataDir, "--secret-file", this.secretFile);
+    for (const peer of this.peers) args.push("--peer", `${peer.name}=${peer.url}`);
+    const out = openSync(this.logFile, "a");
+    this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
+    closeSync(out);
+    await waitFor(`${this.region} to become ready`, async () => ((await http(this.apiPort, "GET", "/readyz")).status === 200 ? true : undefined), 20000);
+  }
+
+  /** kill -9: no chance to flush or close anything. */
+  async crash(): Promise<void> {
+    await this.stop("SIGKILL");
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 10000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    this.child = undefined;
+    return code;
+  }
+
+  log(): string {
+    return readFileSync(this.logFile, "utf8");
+  }
+
+  put(collection: string, id: string, document: unknown): Promise<HttpResult> {
+    return http(this.apiPort, "PUT", `/v1/collections/${collection}/docs/${id}`, document);
+  }
+
+  get(collection: string, id: string): Promise<HttpResult> {
+    return http(this.apiPort, "GET", `/v1/collections/${collection}/docs/${id}`);
+  }
+
+  async list(collection: string, prefix: string, limit: number): Promise<{ items: Array<{ id: string }> }> {
+    return (await http(this.apiPort, "GET", `/v1/collections/${collection}/docs?prefix=${prefix}&limit=${limit}`)).body as never;
+  }
+
+  async status(): Promise<{ digest: string; keys: number; pendingCommit: number; peers: Array<Record<string, unknown>> }> {
+    return (await http(this.apiPort, "GET", "/v1/replication/status")).body as never;
+  }
+}
+
+/** Three regions on loopback; every peer link a (dialer -> target) goes through its own proxy. */
+export class Cluster {
+  readonly root = mkdtempSync(join(tmpdir(), "dsc-replication-"));
+  readonly secretFile = join(this.root, "secret");
+  readonly nodes: Record<Region, NodeProcess>;
+  private readonly proxies = new Map<string, TcpProxy>();
+
+  constructor() {
+    writeFileSync(this.secretFile, "correct-horse-battery-staple-0123456789\n");
+    this.nodes = Object.fromEntries(REGIONS.map((region) => [region, new NodeProcess(region, join(this.root, region), this.secretFile)])) as Record<Region, NodeProcess>;
+  }
+
+  async start(): Promise<void> {
+    for (const node of Object.values(this.nodes)) await node.allocatePorts();
+    for (const from of REGIONS) {
+      for (const to of REGIONS.filter((r) => r !== from)) {
+        const proxy = new TcpProxy(this.nodes[to].peerPort);
+        await proxy.listen();
+        this.proxies.set(`${from}>${to}`, proxy);
+        this.nodes[from].peers.push({ name: to, url: `ws://127.0.0.1:${proxy.port}` });
+      }
+    }
+    await Promise.all(Object.values(this.nodes).map((node) => node.start()));
+  }
+
+  /** Cuts (or restores) both directions between two regions. */
+  partition(a: Region, b: Region, cut = true): void {
+    for (const key of [`${a}>${b}`, `${b}>${a}`]) {
+      const proxy = this.proxies.get(key);
+      if (cut) proxy?.partition();
+      else proxy?.heal();
+    }
+  }
+
+  list(): NodeProcess[] {
+    return Object.values(this.nodes);
+  }
+
+  /** Waits until every running node reports the same digest and nothing pending. */
+  async converged(nodes: NodeProcess[] = this.list(), timeoutMs = 15000): Promise<string> {
+    return waitFor(
+      `${nodes.map((n) => n.region).join(", ")} to converge`,
+      async () => {
+        const states = await Promise.all(nodes.map((node) => node.status()));
+        const digests = new Set(states.map((s) => s.digest));
+        return digests.size === 1 && states.every((s) => s.pendingCommit === 0) ? states[0].digest : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.list().map((node) => node.stop("SIGKILL")));
+    await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -40,7 +40,7 @@ function cloudCluster(b: StackBuilder, region: Region, parent: ResourceRecord): 
       vpcConfig: { endpointPublicAccess: false, endpointPrivateAccess: true },
     }, { parent, provider });
     b.add("aws:eks/nodeGroup:NodeGroup", `${region}-nodes`, {
-      tags, scalingConfig: { minSize: pool.minSize, desiredSize: pool.minSize, maxSize: pool.maxSize },
+      tags: { ...tags }, scalingConfig: { minSize: pool.minSize, desiredSize: pool.minSize, maxSize: pool.maxSize },
     }, { parent, provider });
   } else if (region === "beta") {
     const provider = b.add("pulumi:providers:azure-native", `${region}-azure`, { location }, { parent });

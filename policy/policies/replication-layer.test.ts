@@ -1,0 +1,43 @@
+import { edit, ofType } from "../testing/fixtures";
+import { messagesOf } from "../testing/harness";
+import { stackRecords } from "../testing/program";
+import { replicationLayer } from "./replication-layer";
+
+const alpha = () => stackRecords("alpha");
+
+describe("replication-layer", () => {
+  it.each(["alpha", "beta", "gamma", "local"] as const)("passes on the %s stack", async (stack) => {
+    expect(await messagesOf(replicationLayer, await stackRecords(stack))).toEqual([]);
+  });
+
+  it("fails with fewer than 3 replicas", async () => {
+    const records = edit(await alpha(), ofType("kubernetes:apps/v1:StatefulSet"), (p) => { p.spec.replicas = 2; });
+    expect(await messagesOf(replicationLayer, records)).toEqual([
+      expect.stringMatching(/StatefulSet ".*" runs 2 replicas; the federation needs at least 3/),
+      expect.stringContaining("lets 1 of 2 replicas go at once; allow at most 0"),
+    ]);
+  });
+
+  it("fails without persistent volumes", async () => {
+    const records = edit(await alpha(), ofType("kubernetes:apps/v1:StatefulSet"), (p) => { delete p.spec.volumeClaimTemplates; });
+    expect(await messagesOf(replicationLayer, records)).toEqual([expect.stringContaining("has no volumeClaimTemplates with a storage request")]);
+  });
+
+  it("fails when the PodDisruptionBudget is gone or lets a majority go", async () => {
+    const records = await alpha();
+    const withoutPdb = records.filter((r) => r.type !== "kubernetes:policy/v1:PodDisruptionBudget");
+    expect(await messagesOf(replicationLayer, withoutPdb)).toEqual([expect.stringMatching(/ReplicationLayer ".*": no PodDisruptionBudget selects the replication pods/)]);
+    const loose = edit(records, ofType("kubernetes:policy/v1:PodDisruptionBudget"), (p) => { p.spec.maxUnavailable = 2; });
+    expect(await messagesOf(replicationLayer, loose)).toEqual([expect.stringContaining("lets 2 of 3 replicas go at once; allow at most 1")]);
+  });
+
+  it("fails when the NetworkPolicy selects other pods", async () => {
+    const records = edit(await alpha(), ofType("kubernetes:networking/v1:NetworkPolicy"), (p) => { p.spec.podSelector = { matchLabels: { app: "other" } }; });
+    expect(await messagesOf(replicationLayer, records)).toEqual([expect.stringContaining("no NetworkPolicy selects the replication pods")]);
+  });
+
+  it("fails when the stack has no replication layer at all", async () => {
+    const records = (await alpha()).filter((r) => !r.urn.includes("ReplicationLayer"));
+    expect(await messagesOf(replicationLayer, records)).toEqual(["The stack has no replication layer (dsc:workload:ReplicationLayer)."]);
+  });
+});

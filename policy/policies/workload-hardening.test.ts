@@ -1,0 +1,35 @@
+import { edit, ofType } from "../testing/fixtures";
+import { messagesOf } from "../testing/harness";
+import { stackRecords } from "../testing/program";
+import { workloadHardening } from "./workload-hardening";
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+const breakContainer = async (change: (container: Record<string, any>) => void) => // eslint-disable-line @typescript-eslint/no-explicit-any
+  messagesOf(workloadHardening, edit(await stackRecords("alpha"), ofType(STS), (p) => change(p.spec.template.spec.containers[0])));
+
+describe("workload-hardening", () => {
+  it.each(["alpha", "beta", "gamma", "local"] as const)("passes on the %s stack", async (stack) => {
+    expect(await messagesOf(workloadHardening, await stackRecords(stack))).toEqual([]);
+  });
+
+  it.each([
+    ["may run as root", (c: Record<string, any>) => { c.securityContext.runAsNonRoot = false; }, "may run as root"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["writes its root filesystem", (c: Record<string, any>) => { c.securityContext.readOnlyRootFilesystem = false; }, "has a writable root filesystem"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["may escalate", (c: Record<string, any>) => { delete c.securityContext.allowPrivilegeEscalation; }, "may escalate privileges"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["keeps capabilities", (c: Record<string, any>) => { c.securityContext.capabilities = { drop: ["NET_RAW"] }; }, "keeps Linux capabilities"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["has no memory limit", (c: Record<string, any>) => { delete c.resources.limits.memory; }, "has no memory limit"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["is privileged", (c: Record<string, any>) => { c.securityContext.privileged = true; }, "is privileged"], // eslint-disable-line @typescript-eslint/no-explicit-any
+  ])("fails when a container %s", async (_case, change, message) => {
+    expect(await breakContainer(change)).toEqual([expect.stringMatching(new RegExp(`StatefulSet ".*": container ".*" ${message}`))]);
+  });
+
+  it("fails on a root init container and on host networking", async () => {
+    const records = edit(await stackRecords("alpha"), ofType("kubernetes:apps/v1:Deployment"), (p) => {
+      p.spec.template.spec.hostNetwork = true;
+      p.spec.template.spec.initContainers = [{ name: "setup", image: "busybox:1.36.1" }];
+    });
+    const messages = await messagesOf(workloadHardening, records);
+    expect(messages).toContainEqual(expect.stringContaining("the pod shares the host namespace (hostNetwork)"));
+    expect(messages).toContainEqual(expect.stringContaining('container "setup" has a writable root filesystem'));
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Shared test fixture: the whole consortium deployed once per test file on Hardhat's in-process chain, with
+ * deterministic keys, a protocol-kit signer, and helpers to build and approve manifests. Tests isolate
+ * themselves with evm_snapshot / evm_revert.
+ */
+import hre from "hardhat";
+import { BrowserProvider, Contract, Wallet, id, type Eip1193Provider } from "ethers";
+import { ourArtifact, safeArtifact, type ContractName } from "../../governance/consortium/artifacts";
+import { contractNetworks, deployConsortium, type Deployment } from "../../governance/consortium/deploy";
+import { manifestTypedData, toOnChainManifest, type ManifestInput, type OnChainManifest } from "../../governance/consortium/manifest";
+import { ApprovalSigner, addressOf, signatureSet, signProposal, type OwnerSigner } from "../../governance/consortium/approvals";
+import type { EIP712TypedData, SafeSignature } from "@safe-global/types-kit";
+
+/** A deterministic private key for a test actor. */
+export const keyOf = (name: string): string => id(`dsc-test:${name}`);
+
+export const KEYS = {
+  deployer: keyOf("deployer"),
+  dsp1: [keyOf("dsp1-owner1"), keyOf("dsp1-owner2")],
+  dsp2: [keyOf("dsp2-owner1")],
+  dsp3: [keyOf("dsp3-owner1"), keyOf("dsp3-owner2")],
+  board: [keyOf("board1"), keyOf("board2")],
+  agents: [keyOf("agent1"), keyOf("agent2"), keyOf("agent3")],
+  outsider: keyOf("outsider"),
+};
+
+export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "board1" | "board2";
+
+export interface Fixture {
+  provider: BrowserProvider;
+  eip1193: Eip1193Provider;
+  deployment: Deployment;
+  signer: ApprovalSigner;
+  owners: Record<OwnerName, OwnerSigner>;
+  contract(name: ContractName, runner?: Wallet): Contract;
+  consortiumSafe(runner?: Wallet): Contract;
+  wallet(key: string): Wallet;
+  manifest(overrides?: Partial<ManifestInput>): OnChainManifest;
+  typedData(m: OnChainManifest): EIP712TypedData;
+  sign(data: EIP712TypedData, who: OwnerName[]): Promise<SafeSignature[]>;
+  approve(m: OnChainManifest, who: OwnerName[]): Promise<{ proposal: string; signatures: string }>;
+  snapshot(): Promise<string>;
+  revert(id: string): Promise<void>;
+  now(): Promise<number>;
+}
+
+let nonce = 0n;
+
+/** Funds an address on the in-process chain (test accounts start empty). */
+export async function fund(eip1193: Eip1193Provider, address: string): Promise<void> {
+  await eip1193.request({ method: "hardhat_setBalance", params: [address, "0x56BC75E2D63100000"] });
+}
+
+export async function deployFixture(): Promise<Fixture> {
+  const eip1193 = hre.network.provider as unknown as Eip1193Provider;
+  const provider = new BrowserProvider(eip1193, undefined, { polling: false, cacheTimeout: -1 });
+  provider.pollingInterval = 20;
+  const wallet = (key: string): Wallet => new Wallet(key, provider);
+  for (const key of [KEYS.deployer, KEYS.outsider, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
+  const dsp = (name: string, region: "alpha" | "beta" | "gamma", keys: string[], threshold: number, agent: string) => ({
+    name,
+    region,
+    owners: keys.map(addressOf),
+    threshold,
+    agent: addressOf(agent),
+  });
+  const deployment = await deployConsortium(wallet(KEYS.deployer), {
+    dsps: [
+      dsp("DSP-1", "alpha", KEYS.dsp1, 2, KEYS.agents[0]),
+      dsp("DSP-2", "beta", KEYS.dsp2, 1, KEYS.agents[1]),
+      dsp("DSP-3", "gamma", KEYS.dsp3, 1, KEYS.agents[2]),
+    ],
+    board: KEYS.board.map(addressOf),
+  });
+  const signer = new ApprovalSigner(eip1193 as never, deployment.consortium, contractNetworks(deployment));
+  const owners: Record<OwnerName, OwnerSigner> = {
+    dsp1: { kind: "safe", safe: deployment.dsps[0].safe, keys: KEYS.dsp1 },
+    dsp2: { kind: "safe", safe: deployment.dsps[1].safe, keys: KEYS.dsp2 },
+    dsp3: { kind: "safe", safe: deployment.dsps[2].safe, keys: [KEYS.dsp3[0]] },
+    board1: { kind: "eoa", key: KEYS.board[0] },
+    board2: { kind: "eoa", key: KEYS.board[1] },
+  };
+  const now = async () => Number((await provider.getBlock("latest"))!.timestamp);
+  const typedData = (m: OnChainManifest) =>
+    manifestTypedData(m, { chainId: deployment.chainId, tierRules: deployment.contracts.TierRules });
+  const sign = async (data: EIP712TypedData, who: OwnerName[]) => {
+    const out: SafeSignature[] = [];
+    for (const w of who) out.push(await signer.signMessage(owners[w], data));
+    return out;
+  };
+  const startTime = await now();
+  return {
+    provider,
+    eip1193,
+    deployment,
+    signer,
+    owners,
+    wallet,
+    contract: (name, runner) => new Contract(deployment.contracts[name], ourArtifact(name).abi, runner ?? provider),
+    consortiumSafe: (runner) => new Contract(deployment.consortium, safeArtifact("safeSingleton").abi, runner ?? provider),
+    manifest: (overrides = {}) =>
+      toOnChainManifest({
+        project: "dsc-federation",
+        stack: "alpha",
+        planDigest: id("plan"),
+        sourceCommit: "0123456789abcdef0123456789abcdef01234567",
+        lockfileDigest: id("lockfile"),
+        configDigest: id("config"),
+        tier: "critical",
+        regions: ["alpha", "beta", "gamma"],
+        expiry: startTime + 30 * 24 * 3600,
+        nonce: ++nonce,
+        ...overrides,
+      }),
+    typedData,
+    sign,
+    approve: async (m, who) => ({
+      proposal: await signProposal(KEYS.agents[0], typedData(m)),
+      signatures: signatureSet(await sign(typedData(m), who)),
+    }),
+    snapshot: async () => (await eip1193.request({ method: "evm_snapshot", params: [] })) as string,
+    revert: async (snap) => {
+      await eip1193.request({ method: "evm_revert", params: [snap] });
+    },
+    now,
+  };
+}

@@ -9,7 +9,9 @@ import { ourArtifact, safeArtifact, type ContractName } from "../../governance/c
 import { contractNetworks, deployConsortium, type Deployment } from "../../governance/consortium/deploy";
 import { manifestTypedData, toOnChainManifest, type ManifestInput, type OnChainManifest } from "../../governance/consortium/manifest";
 import { ApprovalSigner, addressOf, signatureSet, signProposal, type OwnerSigner } from "../../governance/consortium/approvals";
-import type { EIP712TypedData, SafeSignature } from "@safe-global/types-kit";
+import type { EIP712TypedData, MetaTransactionData, SafeSignature } from "@safe-global/types-kit";
+import type { ContractTransactionReceipt } from "ethers";
+import { moduleCallTypedData } from "../../governance/consortium/calls";
 
 /** A deterministic private key for a test actor. */
 export const keyOf = (name: string): string => id(`dsc-test:${name}`);
@@ -39,6 +41,10 @@ export interface Fixture {
   typedData(m: OnChainManifest): EIP712TypedData;
   sign(data: EIP712TypedData, who: OwnerName[]): Promise<SafeSignature[]>;
   approve(m: OnChainManifest, who: OwnerName[]): Promise<{ proposal: string; signatures: string }>;
+  /** Executes a Consortium Safe transaction signed by `who` (several calls are batched with MultiSendCallOnly). */
+  execSafeTx(txs: MetaTransactionData[], who: OwnerName[]): Promise<ContractTransactionReceipt>;
+  /** Executes a call through the TierModule, approved by `who`. */
+  execModuleCall(to: string, data: string, who: OwnerName[]): Promise<ContractTransactionReceipt>;
   snapshot(): Promise<string>;
   revert(id: string): Promise<void>;
   now(): Promise<number>;
@@ -89,6 +95,23 @@ export async function deployFixture(): Promise<Fixture> {
     return out;
   };
   const startTime = await now();
+  const contract = (name: ContractName, runner?: Wallet) => new Contract(deployment.contracts[name], ourArtifact(name).abi, runner ?? provider);
+  const consortiumSafe = (runner?: Wallet) => new Contract(deployment.consortium, safeArtifact("safeSingleton").abi, runner ?? provider);
+  const execSafeTx = async (txs: MetaTransactionData[], who: OwnerName[]) => {
+    const tx = await signer.createTransaction(txs);
+    const sigs: SafeSignature[] = [];
+    for (const w of who) sigs.push(await signer.signTransaction(owners[w], tx));
+    const d = tx.data;
+    const safe = consortiumSafe(wallet(KEYS.outsider));
+    const args = [d.to, d.value, d.data, d.operation, d.safeTxGas, d.baseGas, d.gasPrice, d.gasToken, d.refundReceiver, signatureSet(sigs)];
+    return (await (await safe.getFunction("execTransaction")(...args)).wait()) as ContractTransactionReceipt;
+  };
+  const execModuleCall = async (to: string, data: string, who: OwnerName[]) => {
+    const module = contract("TierModule", wallet(KEYS.outsider));
+    const call = { to, value: 0n, data, nonce: (await module.nonce()) as bigint, expiry: BigInt((await now()) + 3600) };
+    const sigs = await sign(moduleCallTypedData(call, deployment.chainId, deployment.contracts.TierModule), who);
+    return (await (await module.execute(to, 0, data, call.expiry, signatureSet(sigs))).wait()) as ContractTransactionReceipt;
+  };
   return {
     provider,
     eip1193,
@@ -96,8 +119,10 @@ export async function deployFixture(): Promise<Fixture> {
     signer,
     owners,
     wallet,
-    contract: (name, runner) => new Contract(deployment.contracts[name], ourArtifact(name).abi, runner ?? provider),
-    consortiumSafe: (runner) => new Contract(deployment.consortium, safeArtifact("safeSingleton").abi, runner ?? provider),
+    contract,
+    consortiumSafe,
+    execSafeTx,
+    execModuleCall,
     manifest: (overrides = {}) =>
       toOnChainManifest({
         project: "dsc-federation",

@@ -1,0 +1,73 @@
+import { parseSecret, resolveConfig, settingsFromEnv } from "./config";
+import { collectionSchema, docIdSchema, shardOf, SHARD_COUNT, splitStorageKey, storageKey } from "./keys";
+
+describe("node settings", () => {
+  const minimal = { region: "alpha", data: "/data", secretFile: "/secret" };
+
+  test("defaults: replica 0, API on 8080, peers on 7070, no peers", () => {
+    const result = resolveConfig(minimal);
+    expect(result).toEqual({
+      ok: true,
+      config: { id: { region: "alpha", replica: 0 }, api: { host: "0.0.0.0", port: 8080 }, peerListen: { host: "0.0.0.0", port: 7070 }, peers: [], dataDir: "/data", secretFile: "/secret", logLevel: "info" },
+    });
+  });
+
+  test("the container environment fills what the command line leaves unset", () => {
+    const env = { DSC_REGION: "beta", DSC_REPLICA: "replication-2", DSC_API_LISTEN: "127.0.0.1:9000", DSC_PEER_LISTEN: "[::]:7000", DSC_PEERS: "alpha=ws://a:7070, gamma=wss://g:7070", DSC_DATA_DIR: "/var/lib/dsc", DSC_SECRET_FILE: "/run/secret" };
+    const result = resolveConfig(settingsFromEnv({ region: "gamma" }, env));
+    if (!result.ok) throw new Error(result.errors.join());
+    expect(result.config.id).toEqual({ region: "gamma", replica: 2 });
+    expect(result.config.api).toEqual({ host: "127.0.0.1", port: 9000 });
+    expect(result.config.peerListen).toEqual({ host: "::", port: 7000 });
+    expect(result.config.peers).toEqual([{ name: "alpha", url: "ws://a:7070" }, { name: "gamma", url: "wss://g:7070" }]);
+  });
+
+  test("command-line peers replace DSC_PEERS", () => {
+    const result = resolveConfig(settingsFromEnv({ ...minimal, peer: ["beta=ws://b:1"] }, { DSC_PEERS: "gamma=ws://g:1" }));
+    expect(result.ok && result.config.peers).toEqual([{ name: "beta", url: "ws://b:1" }]);
+  });
+
+  test("every bad setting is named with the reason", () => {
+    const result = resolveConfig({ region: "delta", replica: "x", listen: "8080", peer: ["beta=http://b"], logLevel: "loud" });
+    expect(result.ok).toBe(false);
+    const text = result.ok ? "" : result.errors.join("\n");
+    expect(text).toMatch(/region: .*alpha, beta, gamma/);
+    expect(text).toMatch(/replica: expected an ordinal/);
+    expect(text).toMatch(/listen: expected host:port/);
+    expect(text).toMatch(/peer\.0: expected NAME=URL/);
+    expect(text).toMatch(/data: a data folder is required/);
+    expect(text).toMatch(/secretFile: a shared-secret file is required/);
+    expect(text).toMatch(/logLevel/);
+  });
+
+  test("duplicate peer names and out-of-range ports are refused", () => {
+    expect(resolveConfig({ ...minimal, peer: ["beta=ws://a:1", "beta=ws://b:1"] })).toEqual({ ok: false, errors: ["peer: name beta is given twice"] });
+    expect(resolveConfig({ ...minimal, listen: "h:70000" })).toEqual({ ok: false, errors: ["listen: port must be 0-65535"] });
+  });
+
+  test("the secret must be long enough; surrounding whitespace is not part of it", () => {
+    expect(parseSecret("  0123456789abcdef\n", "/s").toString()).toBe("0123456789abcdef");
+    expect(() => parseSecret("short\n", "/s")).toThrow(/\/s holds 5 characters; use at least 16/);
+  });
+});
+
+describe("key space", () => {
+  test("collection and id characters", () => {
+    expect(collectionSchema.safeParse("orders.v2").success).toBe(true);
+    expect(collectionSchema.safeParse("-x").success).toBe(false);
+    expect(collectionSchema.safeParse("a/b").success).toBe(false);
+    expect(docIdSchema.safeParse("user:42@eu~1").success).toBe(true);
+    expect(docIdSchema.safeParse("a b").success).toBe(false);
+    expect(docIdSchema.safeParse("x".repeat(201)).success).toBe(false);
+  });
+
+  test("storage keys split back into collection and id, even when the id has separators", () => {
+    expect(splitStorageKey(storageKey("users", "a:b@c"))).toEqual({ collection: "users", id: "a:b@c" });
+  });
+
+  test("shards are stable and spread keys over all shards", () => {
+    expect(shardOf("users/1")).toBe(shardOf("users/1"));
+    const used = new Set(Array.from({ length: 1000 }, (_, i) => shardOf(`users/${i}`)));
+    expect(used.size).toBe(SHARD_COUNT);
+  });
+});

@@ -6,7 +6,7 @@
 import hre from "hardhat";
 import { BrowserProvider, Contract, Wallet, id, type Eip1193Provider } from "ethers";
 import { ourArtifact, safeArtifact, type ContractName } from "../../governance/consortium/artifacts";
-import { contractNetworks, deployConsortium, type Deployment } from "../../governance/consortium/deploy";
+import { contractNetworks, createSafe, deployConsortium, type Deployment } from "../../governance/consortium/deploy";
 import { manifestTypedData, toOnChainManifest, type ManifestInput, type OnChainManifest } from "../../governance/consortium/manifest";
 import { ApprovalSigner, addressOf, signatureSet, signProposal, type OwnerSigner } from "../../governance/consortium/approvals";
 import type { EIP712TypedData, MetaTransactionData, SafeSignature } from "@safe-global/types-kit";
@@ -23,10 +23,13 @@ export const KEYS = {
   dsp3: [keyOf("dsp3-owner1"), keyOf("dsp3-owner2")],
   board: [keyOf("board1"), keyOf("board2")],
   agents: [keyOf("agent1"), keyOf("agent2"), keyOf("agent3")],
+  dsp4: [keyOf("dsp4-owner1")],
+  agent4: keyOf("agent4"),
   outsider: keyOf("outsider"),
 };
 
-export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "board1" | "board2";
+/** Owners of the Consortium Safe, plus DSP-4: a DSP Safe deployed outside the consortium, ready to rotate in. */
+export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "dsp4" | "board1" | "board2";
 
 export interface Fixture {
   provider: BrowserProvider;
@@ -62,7 +65,7 @@ export async function deployFixture(): Promise<Fixture> {
   const provider = new BrowserProvider(eip1193, undefined, { polling: false, cacheTimeout: -1 });
   provider.pollingInterval = 20;
   const wallet = (key: string): Wallet => new Wallet(key, provider);
-  for (const key of [KEYS.deployer, KEYS.outsider, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
+  for (const key of [KEYS.deployer, KEYS.outsider, KEYS.agent4, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
   const dsp = (name: string, region: "alpha" | "beta" | "gamma", keys: string[], threshold: number, agent: string) => ({
     name,
     region,
@@ -78,11 +81,13 @@ export async function deployFixture(): Promise<Fixture> {
     ],
     board: KEYS.board.map(addressOf),
   });
+  const dsp4 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp4.map(addressOf), 1, 4n);
   const signer = new ApprovalSigner(eip1193 as never, deployment.consortium, contractNetworks(deployment));
   const owners: Record<OwnerName, OwnerSigner> = {
     dsp1: { kind: "safe", safe: deployment.dsps[0].safe, keys: KEYS.dsp1 },
     dsp2: { kind: "safe", safe: deployment.dsps[1].safe, keys: KEYS.dsp2 },
     dsp3: { kind: "safe", safe: deployment.dsps[2].safe, keys: [KEYS.dsp3[0]] },
+    dsp4: { kind: "safe", safe: dsp4, keys: KEYS.dsp4 },
     board1: { kind: "eoa", key: KEYS.board[0] },
     board2: { kind: "eoa", key: KEYS.board[1] },
   };

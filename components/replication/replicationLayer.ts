@@ -1,0 +1,191 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { appLabels, appSelector } from "../labels";
+import { containerResources, containerSecurityContext, podSecurityContext } from "../workload/hardening";
+import { parseArgs } from "../validation";
+import {
+  API_PORT,
+  APP,
+  DATA_DIR,
+  PEER_PORT,
+  PeerEndpoint,
+  ReplicationSettings,
+  SECRET_DIR,
+  SECRET_KEY,
+  formatPeers,
+  networkPolicySpec,
+  peerHost,
+  peerUrl,
+  replicationArgsSchema,
+  replicationEnv,
+  replicationNames,
+  sameRegionPeers,
+  servicePorts,
+} from "./spec";
+
+export interface ReplicationLayerArgs {
+  /** Plain settings, validated before anything is created (see `replicationArgsSchema`). */
+  settings: unknown;
+  /** The other regions' peer endpoints (already resolved from stack references or wired directly). */
+  remotePeers: pulumi.Input<PeerEndpoint[]>;
+  /** Shared secret the nodes authenticate peer connections with; kept secret. */
+  peerSecret: pulumi.Input<string>;
+}
+
+export interface ReplicationLayerOptions extends pulumi.ComponentResourceOptions {
+  /** The region's cluster provider; required so the layer can never land on another region's cluster. */
+  provider: k8s.Provider;
+}
+
+/**
+ * The federation's data API in one region: a StatefulSet of replication nodes with a volume each, reachable by
+ * each other through a headless Service and by the other regions through the peer-facing Service.
+ */
+export class ReplicationLayer extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  /** `ws://host:7070`: what the other regions put in their peer lists. */
+  readonly peerEndpoint: pulumi.Output<string>;
+  /** `http://host:8080`: the data API. */
+  readonly apiEndpoint: pulumi.Output<string>;
+
+  constructor(name: string, args: ReplicationLayerArgs, opts: ReplicationLayerOptions) {
+    super("dsc:workload:ReplicationLayer", name, {}, opts);
+    const s = parseArgs("ReplicationLayer", replicationArgsSchema, args.settings);
+    const names = replicationNames(s.owner.region);
+    const labels = appLabels(s.owner, APP);
+    const child = { parent: this };
+
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: names.namespace, labels } }, child);
+    const meta = (objectName: string) => ({ name: objectName, namespace: ns.metadata.name, labels });
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      { metadata: meta(APP), automountServiceAccountToken: false },
+      child,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-peer-secret`,
+      { metadata: meta(names.secret), type: "Opaque", stringData: { [SECRET_KEY]: pulumi.secret(args.peerSecret) } },
+      child,
+    );
+    const headless = new k8s.core.v1.Service(
+      `${name}-headless`,
+      {
+        metadata: meta(names.headless),
+        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: appSelector(APP), ports: servicePorts() },
+      },
+      child,
+    );
+    new k8s.core.v1.Service(`${name}-peer`, { metadata: peerServiceMetadata(s, meta(names.peerService)), spec: peerServiceSpec(s) }, child);
+    const peers = pulumi
+      .output(args.remotePeers)
+      .apply((remote) => formatPeers([...sameRegionPeers(s.owner.region, s.replicas), ...remote]));
+    new k8s.apps.v1.StatefulSet(
+      `${name}-sts`,
+      {
+        metadata: meta(names.statefulSet),
+        spec: statefulSetSpec(s, {
+          serviceName: headless.metadata.name,
+          serviceAccountName: sa.metadata.name,
+          secretName: secret.metadata.name,
+          peers,
+        }),
+      },
+      child,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata: meta(APP), spec: { maxUnavailable: 1, selector: { matchLabels: appSelector(APP) } } },
+      child,
+    );
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta(APP), spec: networkPolicySpec() }, child);
+
+    this.namespace = ns.metadata.name;
+    this.peerEndpoint = pulumi.output(peerUrl(s));
+    this.apiEndpoint = pulumi.output(`http://${peerHost(s)}:${API_PORT}`);
+    this.registerOutputs({ namespace: this.namespace, peerEndpoint: this.peerEndpoint, apiEndpoint: this.apiEndpoint });
+  }
+}
+
+type Metadata = k8s.types.input.meta.v1.ObjectMeta;
+
+function peerServiceMetadata(s: ReplicationSettings, meta: Metadata): Metadata {
+  if (s.peerExposure === "clusterIp" || s.peerHostname === undefined) return meta;
+  // external-dns publishes the hostname the other regions dial once the load balancer has an address.
+  return { ...meta, annotations: { "external-dns.alpha.kubernetes.io/hostname": s.peerHostname } };
+}
+
+function peerServiceSpec(s: ReplicationSettings): k8s.types.input.core.v1.ServiceSpec {
+  return {
+    type: s.peerExposure === "loadBalancer" ? "LoadBalancer" : "ClusterIP",
+    selector: appSelector(APP),
+    ports: servicePorts(),
+  };
+}
+
+interface StatefulSetWiring {
+  serviceName: pulumi.Input<string>;
+  serviceAccountName: pulumi.Input<string>;
+  secretName: pulumi.Input<string>;
+  peers: pulumi.Input<string>;
+}
+
+/** The StatefulSet spec, kept apart so tests can inspect every hardening choice without the engine. */
+export function statefulSetSpec(s: ReplicationSettings, w: StatefulSetWiring): k8s.types.input.apps.v1.StatefulSetSpec {
+  const labels = appLabels(s.owner, APP);
+  return {
+    serviceName: w.serviceName,
+    replicas: s.replicas,
+    podManagementPolicy: "Parallel",
+    selector: { matchLabels: appSelector(APP) },
+    template: {
+      metadata: { labels },
+      spec: {
+        serviceAccountName: w.serviceAccountName,
+        automountServiceAccountToken: false,
+        securityContext: podSecurityContext(),
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: appSelector(APP) },
+          },
+        ],
+        containers: [
+          {
+            name: APP,
+            image: s.image,
+            env: replicationEnv(s.owner.region, w.peers),
+            ports: [
+              { name: "api", containerPort: API_PORT, protocol: "TCP" },
+              { name: "peer", containerPort: PEER_PORT, protocol: "TCP" },
+            ],
+            readinessProbe: { httpGet: { path: "/readyz", port: "api" }, periodSeconds: 5 },
+            livenessProbe: { httpGet: { path: "/healthz", port: "api" }, periodSeconds: 10, failureThreshold: 6 },
+            resources: containerResources(s.resources),
+            securityContext: containerSecurityContext(),
+            volumeMounts: [
+              { name: "data", mountPath: DATA_DIR },
+              { name: "peer-secret", mountPath: SECRET_DIR, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "peer-secret", secret: { secretName: w.secretName, defaultMode: 0o440 } },
+          { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        ],
+      },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: "data", labels },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: s.storage.className,
+          resources: { requests: { storage: s.storage.size } },
+        },
+      },
+    ],
+  };
+}

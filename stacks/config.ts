@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { awsSettingsSchema } from "../components/cluster/aws";
+import { azureSettingsSchema } from "../components/cluster/azure";
+import { gcpSettingsSchema } from "../components/cluster/gcp";
+import { DEFAULT_RENDER_ROOT } from "../components/cluster/local";
+import { agentKeyProblem, chainSchema } from "../components/guardian/spec";
+import { replicationConfigSchema } from "../components/replication/spec";
+import { imageRefSchema } from "../components/workload/image";
+import { formatIssues, kubernetesVersionSchema, nodePoolSchema, ownershipSchema } from "../components/validation";
+
+/** Config namespace of every key the program reads (`dsc:<key>`). */
+export const NAMESPACE = "dsc";
+export const REGIONS = ["alpha", "beta", "gamma"] as const;
+export type Region = (typeof REGIONS)[number];
+/** Each federation region runs on one cloud (DESIGN.md); a stack that says otherwise is a mistake. */
+export const REGION_CLOUD = { alpha: "aws", beta: "azure", gamma: "gcp" } as const;
+
+/** Keys holding plain strings; every other key holds YAML objects/lists (JSON in Pulumi's config map). */
+const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret"]);
+/** Set at deploy time with `pulumi config set --secret`, never committed in plain text. */
+export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret"] as const;
+
+const regionSchema = z.enum(REGIONS, { error: `must be one of ${REGIONS.join(", ")}` });
+const secretsSchema = {
+  watcherAgentKeys: z.partialRecord(regionSchema, z.string().refine((k) => agentKeyProblem(k) === undefined, { error: "must be a 0x-prefixed 32-byte hex private key (value not shown)" }), {
+    error: "set each region's agent key: pulumi config set --secret --path 'dsc:watcherAgentKeys.<region>' 0x…",
+  }).optional(),
+  replicationPeerSecret: z.string({ error: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <value>" }).min(32, { error: "must be at least 32 characters (value not shown)" }),
+};
+const workloadKeys = {
+  images: z.object({ replication: imageRefSchema, watcher: imageRefSchema }).strict(),
+  replication: replicationConfigSchema,
+  chain: chainSchema,
+  ...secretsSchema,
+};
+const peerSchema = z.object({ region: regionSchema, stack: z.string().regex(/^[\w.-]+(\/[\w.-]+){0,2}$/, { error: "must be a stack name, e.g. organization/dsc-federation/beta" }) }).strict();
+const regionalKeys = {
+  ...ownershipSchema.shape,
+  kubernetesVersion: kubernetesVersionSchema,
+  nodePools: z.array(nodePoolSchema).min(1, { error: "define at least one node pool" }),
+  peers: z.array(peerSchema).default([]),
+  ...workloadKeys,
+};
+
+const awsStack = z.object({ cloud: z.literal("aws"), aws: awsSettingsSchema, ...regionalKeys });
+const azureStack = z.object({ cloud: z.literal("azure"), azure: azureSettingsSchema, ...regionalKeys });
+const gcpStack = z.object({ cloud: z.literal("gcp"), gcp: gcpSettingsSchema, ...regionalKeys });
+const localStack = z.object({
+  cloud: z.literal("local"),
+  local: z
+    .object({
+      renderRoot: z.string().min(1).default(DEFAULT_RENDER_ROOT),
+      regions: z.object({ alpha: z.object({ dsp: ownershipSchema.shape.dsp }), beta: z.object({ dsp: ownershipSchema.shape.dsp }), gamma: z.object({ dsp: ownershipSchema.shape.dsp }) }).strict(),
+    })
+    .strict(),
+  ...workloadKeys,
+});
+
+export const stackConfigSchema = z
+  .discriminatedUnion("cloud", [awsStack, azureStack, gcpStack, localStack], { error: "must be one of aws, azure, gcp, local" })
+  .superRefine((c, ctx) => {
+    const regions: readonly Region[] = c.cloud === "local" ? REGIONS : [c.region];
+    for (const r of regions) {
+      if (c.watcherAgentKeys?.[r] === undefined) {
+        ctx.addIssue({ code: "custom", path: ["watcherAgentKeys", r], message: `missing; set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x…` });
+      }
+    }
+    if (c.cloud === "local") return;
+    if (REGION_CLOUD[c.region] !== c.cloud) {
+      ctx.addIssue({ code: "custom", path: ["cloud"], message: `region ${c.region} runs on ${REGION_CLOUD[c.region]}, not ${c.cloud}; fix dsc:cloud or dsc:region` });
+    }
+    c.peers.forEach((p, i) => {
+      if (p.region === c.region) ctx.addIssue({ code: "custom", path: ["peers", i, "region"], message: `${p.region} is this stack's own region; list only the other regions` });
+      if (c.peers.findIndex((q) => q.region === p.region) !== i) ctx.addIssue({ code: "custom", path: ["peers", i, "region"], message: `${p.region} is listed twice` });
+    });
+  });
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type RegionalStackConfig = Exclude<StackConfig, { cloud: "local" }>;
+export type LocalStackConfig = Extract<StackConfig, { cloud: "local" }>;
+
+export class StackConfigError extends Error {}
+
+const KNOWN_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", ...SECRET_KEYS]);
+
+/**
+ * Validate the whole `dsc:` config map (full keys, values as Pulumi gives them: strings, objects as JSON) and
+ * report every problem at once, each naming the key and the fix. Secret values are checked but never echoed.
+ */
+export function parseStackConfig(all: Record<string, string>): StackConfig {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [fullKey, value] of Object.entries(all)) {
+    const [ns, key] = fullKey.split(":", 2);
+    if (ns !== NAMESPACE) continue;
+    if (!KNOWN_KEYS.has(key)) {
+      problems.push(`  - ${fullKey}: unknown key; known keys are ${[...KNOWN_KEYS].map((k) => `${NAMESPACE}:${k}`).join(", ")}`);
+    } else if (STRING_KEYS.has(key)) {
+      raw[key] = value;
+    } else {
+      try {
+        raw[key] = JSON.parse(value);
+      } catch {
+        problems.push(`  - ${fullKey}: is not a YAML object or list; write it as nested YAML in Pulumi.<stack>.yaml`);
+      }
+    }
+  }
+  const result = stackConfigSchema.safeParse(raw);
+  if (!result.success) problems.push(formatIssues(result.error.issues, `${NAMESPACE}:`));
+  if (problems.length > 0) throw new StackConfigError(`invalid stack configuration:\n${problems.join("\n")}`);
+  return (result as { data: StackConfig }).data;
+}

@@ -127,7 +127,8 @@ export class Cluster {
   readonly nodes: Record<Region, NodeProcess>;
   private readonly proxies = new Map<string, TcpProxy>();
 
-  constructor() {
+  /** direct: peers dial each other without the proxies (for benchmarks: no relay hop, no partitions). */
+  constructor(private readonly direct = false) {
     writeFileSync(this.secretFile, "correct-horse-battery-staple-0123456789\n");
     this.nodes = Object.fromEntries(REGIONS.map((region) => [region, new NodeProcess(region, join(this.root, region), this.secretFile)])) as Record<Region, NodeProcess>;
   }
@@ -136,6 +137,10 @@ export class Cluster {
     for (const node of Object.values(this.nodes)) await node.allocatePorts();
     for (const from of REGIONS) {
       for (const to of REGIONS.filter((r) => r !== from)) {
+        if (this.direct) {
+          this.nodes[from].peers.push({ name: to, url: `ws://127.0.0.1:${this.nodes[to].peerPort}` });
+          continue;
+        }
         const proxy = new TcpProxy(this.nodes[to].peerPort);
         await proxy.listen();
         this.proxies.set(`${from}>${to}`, proxy);

@@ -1,0 +1,232 @@
+/**
+ * Replication benchmark: three real node processes on loopback (direct peer links), a keep-alive
+ * HTTP load generator in this process, all sharing this machine's cores. Prints each figure the
+ * issue asks for next to its target. Run: npm run bench:replication
+ */
+import http from "node:http";
+import * as Y from "yjs";
+import WebSocket, { WebSocketServer } from "ws";
+import { REGIONS } from "../services/replication/src/identity";
+import { shardOf, SHARD_COUNT, storageKey } from "../services/replication/src/keys";
+import { ShardedStore } from "../services/replication/src/shards";
+import { Cluster, NodeProcess, waitFor } from "../services/replication/src/testing/cluster";
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+const DOC = { owner: "bench", amount: 42, note: "x".repeat(32) };
+const results: Array<[string, string, string]> = [];
+
+function report(name: string, value: string, target = ""): void {
+  results.push([name, value, target]);
+  console.log(`  ${name}: ${value}${target ? `   (target ${target})` : ""}`);
+}
+
+function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, method, path, agent, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function put(node: NodeProcess, id: string): Promise<void> {
+  const result = await request(node.apiPort, "PUT", `/v1/collections/bench/docs/${id}`, JSON.stringify(DOC));
+  if (result.status !== 200) throw new Error(`PUT ${id} on ${node.region}: ${result.status} ${result.text}`);
+}
+
+async function visible(node: NodeProcess, id: string): Promise<boolean> {
+  return (await request(node.apiPort, "GET", `/v1/collections/bench/docs/${id}`)).status === 200;
+}
+
+/** Closed loop: `concurrency` lanes each writing their share of ids back to back. Returns seconds and the last id acked. */
+async function closedLoop(node: NodeProcess, ids: string[], concurrency: number): Promise<{ seconds: number; last: string }> {
+  let next = 0;
+  let last = ids[0];
+  const started = performance.now();
+  const lane = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++];
+      await put(node, id);
+      last = id;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { seconds: (performance.now() - started) / 1000, last };
+}
+
+async function untilVisible(nodes: NodeProcess[], id: string, timeoutMs = 60000): Promise<void> {
+  for (const node of nodes) await waitFor(`${id} on ${node.region}`, async () => ((await visible(node, id)) ? true : undefined), timeoutMs);
+}
+
+function ids(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function oneRegion(cluster: Cluster): Promise<number> {
+  const { alpha, beta, gamma } = cluster.nodes;
+  const batch = ids("one", 20000);
+  const { seconds, last } = await closedLoop(alpha, batch, 64);
+  const ackRate = batch.length / seconds;
+  report("durable acked writes/s into one region (alpha, peers replicating)", ackRate.toFixed(0), ">= 5000");
+  const started = performance.now();
+  await untilVisible([beta, gamma], last);
+  const total = seconds + (performance.now() - started) / 1000;
+  // Peer links are FIFO and commits are forwarded in order: the last acked write arriving means all did.
+  report("end-to-end convergence throughput, one region (writes/s until on all 3)", (batch.length / total).toFixed(0));
+  return batch.length / total;
+}
+
+async function allRegions(cluster: Cluster): Promise<void> {
+  const per = 8000;
+  const started = performance.now();
+  const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 32)));
+  const seconds = (performance.now() - started) / 1000;
+  report("aggregate durable acked writes/s, all three regions writing", ((per * 3) / seconds).toFixed(0));
+  await Promise.all(runs.map((run, i) => untilVisible(cluster.list().filter((_, j) => j !== i), run.last)));
+  report("aggregate end-to-end convergence throughput (writes/s until on all 3)", ((per * 3) / ((performance.now() - started) / 1000)).toFixed(0));
+}
+
+/** Open loop at a fixed rate per region; every 5th write is followed on the other two regions. */
+async function convergenceLag(cluster: Cluster, ratePerRegion: number, seconds: number): Promise<void> {
+  const lags: number[] = [];
+  const followers: Array<Promise<void>> = [];
+  const tickMs = 10;
+  const perTick = (ratePerRegion * tickMs) / 1000;
+  let n = 0;
+  let behind = 0;
+  const follow = async (origin: NodeProcess, id: string): Promise<void> => {
+    await put(origin, id);
+    const acked = performance.now();
+    const others = cluster.list().filter((node) => node !== origin);
+    await Promise.all(others.map(async (node) => {
+      while (!(await visible(node, id))) await new Promise((resolve) => setTimeout(resolve, 2));
+      lags.push(performance.now() - acked);
+    }));
+  };
+  const start = performance.now();
+  for (let tick = 0; performance.now() - start < seconds * 1000; tick++) {
+    const due = start + tick * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    else behind++;
+    for (const origin of cluster.list()) {
+      for (let i = 0; i < perTick; i++) {
+        const id = `lag-${origin.region}-${n++}`;
+        followers.push(n % 5 === 0 ? follow(origin, id) : put(origin, id));
+      }
+    }
+  }
+  await Promise.all(followers);
+  lags.sort((a, b) => a - b);
+  const offered = n / ((performance.now() - start) / 1000);
+  report(`convergence lag at ${ratePerRegion} writes/s per region (ack -> visible elsewhere, ${lags.length} samples)`, `p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms, max ${lags[lags.length - 1].toFixed(1)} ms`, "p99 < 250 ms");
+  report("  offered rate achieved (all regions)", `${offered.toFixed(0)} writes/s, ${behind} late ticks`);
+}
+
+async function catchUp(cluster: Cluster): Promise<void> {
+  const { alpha, beta, gamma } = cluster.nodes;
+  await alpha.crash();
+  const missed = ids("missed", 50000);
+  const { seconds } = await closedLoop(beta, missed, 64);
+  report("(writes into beta while alpha was down)", `${missed.length} in ${seconds.toFixed(1)} s`);
+  // One sentinel per shard, written last: each shard's catch-up arrives as one Yjs diff.
+  const sentinels = Array.from({ length: SHARD_COUNT }, (_, shard) => {
+    for (let i = 0; ; i++) if (shardOf(storageKey("bench", `sentinel-${i}`)) === shard) return `sentinel-${i}`;
+  });
+  for (const id of sentinels) await put(beta, id);
+  await untilVisible([gamma], sentinels[sentinels.length - 1]);
+
+  const spawned = performance.now();
+  await alpha.start();
+  const ready = performance.now();
+  const restore = /"restoreMs":(\d+)[^\n]*"msg":"restored from stored CRDT state"/g;
+  const restoreMs = [...alpha.log().matchAll(restore)].at(-1)?.[1];
+  report("restart time (spawn -> ready, incl. ts-node load)", `${(ready - spawned).toFixed(0)} ms; restoring the stored CRDT state itself: ${restoreMs} ms`);
+  for (const id of sentinels) await waitFor(`${id} on alpha`, async () => ((await visible(alpha, id)) ? true : undefined), 60000);
+  report("catch-up of 50,000 missed writes (alpha ready -> all shards caught up)", `${(performance.now() - ready).toFixed(0)} ms`, "< 2000 ms");
+  await cluster.converged(cluster.list(), 60000);
+}
+
+async function memory(cluster: Cluster): Promise<void> {
+  const gc = (global as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const store = new ShardedStore({ region: "alpha", replica: 0 }, Date.now);
+    for (let i = 0; i < 100000; i++) store.write("bench", `doc-${i}`, DOC);
+    gc();
+    const perDoc = (process.memoryUsage().heapUsed - before) / 100000;
+    report("memory per document in the Yjs store (heap, in-process, 100,000 docs)", `${perDoc.toFixed(0)} bytes -> ${((perDoc * 100000) / 2 ** 20).toFixed(1)} MiB per 100,000 docs`);
+    if (store.keyCount() !== 100000) throw new Error("store lost documents");
+  } else {
+    report("memory per document in the Yjs store", "skipped: run node with --expose-gc (npm run bench:replication does)");
+  }
+  const metrics = (await request(cluster.nodes.alpha.apiPort, "GET", "/metrics")).text;
+  const status = JSON.parse((await request(cluster.nodes.alpha.apiPort, "GET", "/v1/replication/status")).text) as { keys: number };
+  const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1]);
+  const heap = Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(metrics)?.[1]);
+  report(`alpha process with ${status.keys} docs`, `RSS ${(rss / 2 ** 20).toFixed(0)} MiB, heap used ${(heap / 2 ** 20).toFixed(0)} MiB (${((heap / status.keys) * 100000 / 2 ** 20).toFixed(0)} MiB heap per 100,000 docs, fixed overhead included)`);
+}
+
+/** Baseline: three bare Y.Docs in this process over loopback WebSockets, one message per update. */
+async function bareMesh(count: number): Promise<number> {
+  const docs = REGIONS.map(() => new Y.Doc());
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const port = (server.address() as { port: number }).port;
+  let accepted = 0;
+  server.on("connection", (ws) => {
+    const target = docs[1 + (accepted++ % 2)];
+    ws.on("message", (data) => Y.applyUpdate(target, new Uint8Array(data as Buffer), "remote"));
+  });
+  const clients = await Promise.all([0, 1].map(() => new Promise<WebSocket>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    ws.once("open", () => resolve(ws));
+  })));
+  docs[0].on("update", (update: Uint8Array, origin: unknown) => origin !== "remote" && clients.forEach((ws) => ws.send(update)));
+  const started = performance.now();
+  const map = docs[0].getMap<object>("w");
+  for (let i = 0; i < count; i++) {
+    map.set(`k${i}`, DOC);
+    if (i % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await waitFor("bare mesh convergence", async () => (docs.every((d) => d.getMap("w").size === count) ? true : undefined), 60000);
+  const rate = count / ((performance.now() - started) / 1000);
+  clients.forEach((ws) => ws.close());
+  await new Promise((resolve) => server.close(resolve));
+  report("baseline: bare in-process Yjs mesh over loopback WebSockets (writes/s until on all 3)", rate.toFixed(0));
+  return rate;
+}
+
+async function main(): Promise<void> {
+  console.log("Replication benchmark: 3 node processes + load generator on this machine");
+  const cluster = new Cluster(true);
+  try {
+    await cluster.start();
+    await closedLoop(cluster.nodes.alpha, ids("warmup", 3000), 32);
+    const endToEnd = await oneRegion(cluster);
+    await allRegions(cluster);
+    await convergenceLag(cluster, 500, 8);
+    await catchUp(cluster);
+    await memory(cluster);
+    const baseline = await bareMesh(20000);
+    report("ratio baseline / end-to-end convergence throughput", `${(baseline / endToEnd).toFixed(2)}x`, "<= 3x");
+  } finally {
+    agent.destroy();
+    await cluster.destroy();
+  }
+  console.log("\nSummary");
+  for (const [name, value, target] of results) console.log(`| ${name} | ${value} | ${target} |`);
+}
+
+void main().catch((error: Error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -5,6 +5,7 @@
  */
 import hre from "hardhat";
 import { BrowserProvider, Contract, Wallet, id, type Eip1193Provider } from "ethers";
+import { DEV_KEYS, devConsortiumConfig } from "../../governance/consortium/dev-keys";
 import { ourArtifact, safeArtifact, type ContractName } from "../../governance/consortium/artifacts";
 import { contractNetworks, createSafe, deployConsortium, type Deployment } from "../../governance/consortium/deploy";
 import { manifestTypedData, toOnChainManifest, type ManifestInput, type OnChainManifest } from "../../governance/consortium/manifest";
@@ -13,20 +14,8 @@ import type { EIP712TypedData, MetaTransactionData, SafeSignature } from "@safe-
 import type { ContractTransactionReceipt } from "ethers";
 import { moduleCallTypedData } from "../../governance/consortium/calls";
 
-/** A deterministic private key for a test actor. */
-export const keyOf = (name: string): string => id(`dsc-test:${name}`);
-
-export const KEYS = {
-  deployer: keyOf("deployer"),
-  dsp1: [keyOf("dsp1-owner1"), keyOf("dsp1-owner2")],
-  dsp2: [keyOf("dsp2-owner1")],
-  dsp3: [keyOf("dsp3-owner1"), keyOf("dsp3-owner2")],
-  board: [keyOf("board1"), keyOf("board2")],
-  agents: [keyOf("agent1"), keyOf("agent2"), keyOf("agent3")],
-  dsp4: [keyOf("dsp4-owner1")],
-  agent4: keyOf("agent4"),
-  outsider: keyOf("outsider"),
-};
+/** The local federation's deterministic keys (governance/consortium/dev-keys.ts). */
+export const KEYS = DEV_KEYS;
 
 /** Owners of the Consortium Safe, plus DSP-4: a DSP Safe deployed outside the consortium, ready to rotate in. */
 export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "dsp4" | "board1" | "board2";
@@ -66,21 +55,7 @@ export async function deployFixture(): Promise<Fixture> {
   provider.pollingInterval = 20;
   const wallet = (key: string): Wallet => new Wallet(key, provider);
   for (const key of [KEYS.deployer, KEYS.outsider, KEYS.agent4, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
-  const dsp = (name: string, region: "alpha" | "beta" | "gamma", keys: string[], threshold: number, agent: string) => ({
-    name,
-    region,
-    owners: keys.map(addressOf),
-    threshold,
-    agent: addressOf(agent),
-  });
-  const deployment = await deployConsortium(wallet(KEYS.deployer), {
-    dsps: [
-      dsp("DSP-1", "alpha", KEYS.dsp1, 2, KEYS.agents[0]),
-      dsp("DSP-2", "beta", KEYS.dsp2, 1, KEYS.agents[1]),
-      dsp("DSP-3", "gamma", KEYS.dsp3, 1, KEYS.agents[2]),
-    ],
-    board: KEYS.board.map(addressOf),
-  });
+  const deployment = await deployConsortium(wallet(KEYS.deployer), devConsortiumConfig());
   const dsp4 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp4.map(addressOf), 1, 4n);
   const signer = new ApprovalSigner(eip1193 as never, deployment.consortium, contractNetworks(deployment));
   const owners: Record<OwnerName, OwnerSigner> = {

@@ -56,13 +56,13 @@ export class ApprovalSigner {
   async signTransaction(owner: OwnerSigner, tx: SafeTransaction): Promise<SafeSignature> {
     if (owner.kind === "eoa") {
       const kit = await this.kit(this.consortium, owner.key);
-      const signed = await kit.signTransaction(copyTx(tx), SigningMethod.ETH_SIGN_TYPED_DATA_V4);
+      const signed = await kit.signTransaction(tx, SigningMethod.ETH_SIGN_TYPED_DATA_V4);
       return signed.getSignature(addressOf(owner.key))!;
     }
     const inner: SafeSignature[] = [];
     for (const key of owner.keys) {
       const kit = await this.kit(owner.safe, key);
-      const signed = await kit.signTransaction(copyTx(tx), SigningMethod.SAFE_SIGNATURE, this.consortium);
+      const signed = await kit.signTransaction(tx, SigningMethod.SAFE_SIGNATURE, this.consortium);
       inner.push(signed.getSignature(addressOf(key))!);
     }
     return buildContractSignature(inner, owner.safe);
@@ -77,13 +77,6 @@ export class ApprovalSigner {
     }
     return kit;
   }
-}
-
-/** protocol-kit mutates a transaction's signature map when signing: sign a copy so each call yields one signature. */
-function copyTx(tx: SafeTransaction): SafeTransaction {
-  const copy = Object.create(Object.getPrototypeOf(tx)) as SafeTransaction;
-  Object.assign(copy, tx, { signatures: new Map() });
-  return copy;
 }
 
 /** The Safe-format signature set (sorted by signer, contract-signature data appended), as protocol-kit builds it. */

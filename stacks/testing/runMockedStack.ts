@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import { MockedResource, runWithMocks } from "../../components/testing/mockRuntime";
 import { createHash } from "crypto";
 import { NAMESPACE, REGIONS, SECRET_KEYS } from "../config";
 import { PROJECT_ROOT, federationProgram } from "../program";
@@ -7,18 +7,7 @@ import { readStackConfigFile } from "./stackFile";
 
 export type MockedStackName = "alpha" | "beta" | "gamma" | "local";
 
-/** One resource the program registered, as the engine would have received it. */
-export interface MockedResource {
-  type: string;
-  name: string;
-  urn: string;
-  inputs: Record<string, unknown>;
-  /** Provider reference `<provider urn>::<id>`, when the resource names one explicitly or inherits one. */
-  provider?: string;
-  /** URN of the parent resource (the stack itself for top-level resources). */
-  parent?: string;
-  id?: string;
-}
+export type { MockedResource };
 
 export interface MockedStackRun {
   resources: MockedResource[];
@@ -49,26 +38,15 @@ export interface MockedStackOptions {
  * the Pulumi runtime's settings are global to the process.
  */
 export async function runMockedStack(stack: MockedStackName, opts: MockedStackOptions = {}): Promise<MockedStackRun> {
-  const resources: MockedResource[] = [];
   const peers = opts.peers ?? {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: `${args.name}-id`, state: mockResourceState(args, peers) }),
-      call: (args) => mockCall(args),
-    },
-    "dsc-federation",
+  return runWithMocks(() => federationProgram(), {
+    project: "dsc-federation",
     stack,
-    false,
-  );
-  recordRegistrations(resources);
-  pulumi.runtime.setAllConfig(
-    stackConfig(stack, opts),
-    SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`),
-  );
-  let program: Record<string, unknown> = {};
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => (program = federationProgram()))) as Record<string, unknown> | undefined;
-  await waitForRegistrations();
-  return { resources, outputs: outputs ?? {}, secretOutputNames: await secretNames(program) };
+    config: stackConfig(stack, opts),
+    secretKeys: SECRET_KEYS.map((k) => `${NAMESPACE}:${k}`),
+    state: (args) => mockResourceState(args, peers),
+    call: mockCall,
+  });
 }
 
 function stackConfig(stack: MockedStackName, opts: MockedStackOptions): Record<string, string> {
@@ -96,51 +74,4 @@ export function deployTimeTestConfig(): Record<string, string> {
       consortiumSafeAddress: hex("consortium-safe", 20),
     }),
   };
-}
-
-type RegisterRequest = {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getProvider(): string;
-  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
-};
-type RegisterCallback = (err: unknown, resp?: { getUrn(): string; getId(): string }) => void;
-type Monitor = { registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void> };
-
-/**
- * Wrap the mock monitor's registerResource so each registration is recorded with its parent and URN, which the
- * mocks' `newResource` hook does not see. Inputs are deserialized the way the mock monitor does it.
- */
-function recordRegistrations(into: MockedResource[]): void {
-  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    const entry: MockedResource = {
-      type: req.getType(),
-      name: req.getName(),
-      urn: "",
-      inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
-      provider: req.getProvider() || undefined,
-      parent: req.getParent() || undefined,
-    };
-    return register(req, (err, resp) => {
-      if (!err && resp) into.push({ ...entry, urn: resp.getUrn(), id: resp.getId() || undefined });
-      cb(err, resp);
-    });
-  };
-}
-
-async function secretNames(outputs: Record<string, unknown>): Promise<string[]> {
-  const flags = await Promise.all(
-    Object.entries(outputs).map(async ([key, value]) => (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value)) ? [key] : [])),
-  );
-  return flags.flat();
-}
-
-/** Wait until the runtime's queue of outstanding resource RPCs is empty (exported by the runtime, untyped). */
-async function waitForRegistrations(): Promise<void> {
-  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  if (typeof runtime.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi no longer exports runtime.waitForRPCs");
-  await runtime.waitForRPCs();
 }

@@ -23,8 +23,12 @@ bash scripts/toolchain.sh
 . scripts/pulumi-env.sh
 
 STACK="${DSC_STACK:-local}"
-PLAN="${DSC_PLAN:-$ROOT/.state/plans/$STACK.json}"
-mkdir -p "$(dirname "$PLAN")"
+STATE="$ROOT/.state/$STACK"
+PLAN="${DSC_PLAN:-$STATE/plan.json}"
+# The committed Pulumi.$STACK.yaml plus the run-time settings (keys, secrets, chain addresses) that must not be
+# committed: written fresh on every run into .state, and given to the CLI with --config-file.
+CONFIG="$STATE/Pulumi.$STACK.yaml"
+mkdir -p "$STATE" "$(dirname "$PLAN")"
 
 # The CLI, with the project's program served by the SDK's language runtime (scripts/pulumi-run.ts says why).
 pulumi_with_program() {
@@ -33,15 +37,18 @@ pulumi_with_program() {
 
 log "engine: $(pulumi version), backend $PULUMI_BACKEND_URL"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then
-  log "creating stack '$STACK' (passphrase secrets provider)"
+  log "creating stack '$STACK' (passphrase secrets provider; its salt is in Pulumi.$STACK.yaml)"
   pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive
 fi
 
+cp -f "Pulumi.$STACK.yaml" "$CONFIG"
+npx --no-install ts-node --transpile-only scripts/local-config.ts --stack "$STACK" --config-file "$CONFIG"
+
 log "preview -s $STACK, saving the plan to $PLAN"
-pulumi_with_program preview -s "$STACK" --save-plan "$PLAN" --non-interactive
+pulumi_with_program preview -s "$STACK" --config-file "$CONFIG" --save-plan "$PLAN" --non-interactive
 
 log "up -s $STACK with exactly that plan"
-pulumi_with_program up -s "$STACK" --plan "$PLAN" --yes --non-interactive
+pulumi_with_program up -s "$STACK" --config-file "$CONFIG" --plan "$PLAN" --yes --non-interactive
 
-log "stack outputs:"
-pulumi stack output -s "$STACK" --json
+log "rendered manifests:"
+find "$ROOT/.state/rendered" -name '*.yaml' 2>/dev/null | sed "s|$ROOT/||" | sort | awk -F/ '{ n[$3]++ } END { for (r in n) printf "  %s: %d files\n", r, n[r] }' >&2

@@ -44,12 +44,15 @@ EOF
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 
-# Cache key: everything that changes the binaries (wrapper go.mod/go.sum, stamps, Go version).
-cache_key() {
-  {
-    cat "$WRAPPERS"/cli/go.mod "$WRAPPERS"/cli/go.sum "$WRAPPERS"/kubernetes/go.mod "$WRAPPERS"/kubernetes/go.sum
-    echo "$PULUMI_VERSION $KUBERNETES_VERSION_STAMP $(go env GOVERSION GOOS GOARCH)"
-  } | sha256sum | cut -c1-16
+# tool_cache WRAPPER STAMP: the cache folder of one tool, keyed by everything that changes its binary
+# (its wrapper module's files, the version stamp, the Go version).
+tool_cache() {
+  local key
+  key="$({
+    cat "$WRAPPERS/$1"/*
+    echo "$2 $(go env GOVERSION GOOS GOARCH)"
+  } | sha256sum | cut -c1-16)"
+  echo "$CACHE_ROOT/$1-$key"
 }
 
 # version_at_least A B: true when semver A >= B (leading v optional).
@@ -74,35 +77,57 @@ usable_pulumi_on_path() {
   return 0
 }
 
-# go_build NAME WRAPPER PACKAGE LDFLAGS: build one binary into the cache unless it is already there.
+# go_build OUT DIR PACKAGE LDFLAGS: build one binary from module folder DIR to OUT unless it is there.
 go_build() {
-  local name="$1" wrapper="$2" package="$3" ldflags="$4" out="$CACHE_BIN/$1" started
+  local out="$1" dir="$2" package="$3" ldflags="$4" name started
+  name="$(basename "$out")"
   if [ -x "$out" ]; then
     log "$name: cached ($out)"
     return 0
   fi
   log "$name: building $package (cold: many minutes on 2 cores; Go caches make later builds fast)"
   started=$(date +%s)
-  (cd "$WRAPPERS/$wrapper" && GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--mod=readonly}" \
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial" "$package")
+  mkdir -p "$(dirname "$out")"
+  (cd "$dir" && go build -ldflags "-s -w $ldflags" -o "$out.partial" "$package")
   mv -f "$out.partial" "$out"
   log "$name: built in $(($(date +%s) - started)) s"
+}
+
+# module_dir WRAPPER MODULE: where the module cache holds MODULE at the version WRAPPER's go.mod pins.
+module_dir() {
+  (cd "$WRAPPERS/$1" && go mod download "$2" && go list -m -f '{{.Dir}}' "$2")
+}
+
+# The provider's main package embeds two generated JSON files (scripts/toolchain/kubernetes/main.go says why):
+# build from a copy of the wrapper in the cache, next to those files, so the checkout stays untouched.
+prepare_kubernetes_build() {
+  local src="$1" upstream
+  upstream="$(module_dir kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+  mkdir -p "$src"
+  cp -f "$WRAPPERS"/kubernetes/go.mod "$WRAPPERS"/kubernetes/go.sum "$WRAPPERS"/kubernetes/main.go "$src/"
+  node -e '
+    const fs = require("fs");
+    const [upstream, out, version] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(upstream + "/schema.json", "utf8"));
+    schema.version = version;
+    fs.writeFileSync(out + "/schema-embed.json", JSON.stringify(schema));
+    const mapping = JSON.parse(fs.readFileSync(upstream + "/terraform-mapping.json", "utf8"));
+    fs.writeFileSync(out + "/terraform-mapping-embed.json", JSON.stringify(mapping));
+  ' "$upstream" "$src" "$KUBERNETES_VERSION_STAMP"
 }
 
 # The dynamic-provider launcher that Pulumi's distribution ships; it comes with the sdk/v3 module.
 install_dynamic_provider_launcher() {
   local sdk_dir
-  sdk_dir="$(cd "$WRAPPERS/cli" && GOTOOLCHAIN=local go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
-  install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$CACHE_BIN/pulumi-resource-pulumi-nodejs"
+  sdk_dir="$(module_dir cli github.com/pulumi/pulumi/sdk/v3)"
+  mkdir -p "$BIN"
+  install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
-# Hard link when the cache is on the same file system (no copy of ~200 MB), copy otherwise.
+# link_into_project FILE: hard link when the cache is on the same file system (no copy of ~100 MB), else copy.
 link_into_project() {
-  local name
   mkdir -p "$BIN"
-  for name in "$@"; do
-    ln -f "$CACHE_BIN/$name" "$BIN/$name" 2>/dev/null || cp -f "$CACHE_BIN/$name" "$BIN/$name"
-  done
+  ln -f "$1" "$BIN/$(basename "$1")" 2>/dev/null || cp -f "$1" "$BIN/$(basename "$1")"
 }
 
 main() {
@@ -111,30 +136,36 @@ main() {
     return 0
   fi
   command -v go >/dev/null || { log "go not found: install Go >= 1.26 (/usr/local/go/bin)"; return 1; }
+  command -v node >/dev/null || { log "node not found: install Node.js 20"; return 1; }
+  # The machine's own Go; modules come from the proxy and go.sum, never changed by a build.
+  export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--mod=readonly}"
 
-  local cache_root key existing
-  cache_root="${DSC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dsc-toolchain}"
-  key="$(cache_key)"
-  CACHE_BIN="$cache_root/$key/bin"
-  mkdir -p "$CACHE_BIN"
-  log "cache: $CACHE_BIN"
+  CACHE_ROOT="${DSC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dsc-toolchain}"
+  log "cache: $CACHE_ROOT"
 
+  local existing cli k8s
   existing="$(usable_pulumi_on_path)"
   if [ -n "$existing" ]; then
     log "pulumi: using $existing ($("$existing" version))"
-    ln -sf "$existing" "$BIN/pulumi" 2>/dev/null || { mkdir -p "$BIN" && ln -sf "$existing" "$BIN/pulumi"; }
+    mkdir -p "$BIN"
+    ln -sf "$existing" "$BIN/pulumi"
   else
-    go_build pulumi cli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    cli="$(tool_cache cli "$PULUMI_VERSION")"
+    go_build "$cli/pulumi" "$WRAPPERS/cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
       "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
-    link_into_project pulumi
+    link_into_project "$cli/pulumi"
   fi
-  go_build pulumi-resource-kubernetes kubernetes \
-    github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
-    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_VERSION_STAMP"
-  install_dynamic_provider_launcher
-  link_into_project pulumi-resource-kubernetes pulumi-resource-pulumi-nodejs
 
-  log "ready: $("$BIN/pulumi" version) in $BIN"
+  k8s="$(tool_cache kubernetes "$KUBERNETES_VERSION_STAMP")"
+  if [ ! -x "$k8s/pulumi-resource-kubernetes" ]; then
+    prepare_kubernetes_build "$k8s/src"
+  fi
+  go_build "$k8s/pulumi-resource-kubernetes" "$k8s/src" . \
+    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_VERSION_STAMP"
+  link_into_project "$k8s/pulumi-resource-kubernetes"
+  install_dynamic_provider_launcher
+
+  log "ready in $BIN: $(ls "$BIN" | tr '\n' ' ')($("$BIN/pulumi" version))"
 }
 
 main "$@"

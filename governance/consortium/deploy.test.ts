@@ -1,0 +1,18 @@
+import { consortiumConfigSchema } from "./deploy";
+import { devConsortiumConfig } from "./dev-keys";
+
+test("the local federation's config is valid", () => {
+  expect(consortiumConfigSchema.parse(devConsortiumConfig()).dsps.map((d) => d.region)).toEqual(["alpha", "beta", "gamma"]);
+});
+
+test("a config without a DSP for a region, or with an impossible threshold, is refused with the path", () => {
+  const cfg = devConsortiumConfig();
+  const twoAlphas = { ...cfg, dsps: cfg.dsps.map((d, i) => (i === 2 ? { ...d, region: "alpha" as const } : d)) };
+  expect(() => consortiumConfigSchema.parse(twoAlphas)).toThrow(/no DSP for region gamma/);
+  const badThreshold = { ...cfg, dsps: cfg.dsps.map((d, i) => (i === 1 ? { ...d, threshold: 3 } : d)) };
+  const result = consortiumConfigSchema.safeParse(badThreshold);
+  expect(result.success).toBe(false);
+  expect(result.error!.issues[0]).toMatchObject({ path: ["dsps", 1, "threshold"], message: "threshold 3 exceeds 1 owners" });
+  expect(() => consortiumConfigSchema.parse({ ...cfg, board: [] })).toThrow(/at least one signer/);
+  expect(() => consortiumConfigSchema.parse({ ...cfg, board: ["0x12"] })).toThrow(/20-byte address/);
+});

@@ -140,16 +140,19 @@ async function collect(run: (report: (message: string, urn?: string) => void) =>
   return { violations, notApplicable: undefined };
 }
 
+/** A resource policy applies to a stack when at least one resource did not declare it not applicable. */
 async function runResourcePolicy(policy: ResourceValidationPolicy, resources: PolicyResource[], config: PolicyPackConfig) {
   const validations = [policy.validateResource ?? []].flat();
   const violations: ReportedViolation[] = [];
+  let applied = 0;
   for (const resource of resources) {
     for (const validate of validations) {
       const result = await collect((report) => validate(resourceArgs(resource, config, policy.name), (message) => report(message, resource.urn)));
       violations.push(...result.violations);
+      if (result.notApplicable === undefined) applied += 1;
     }
   }
-  return { violations, notApplicable: undefined };
+  return { violations, notApplicable: applied === 0 ? "no resource of the types it checks" : undefined };
 }
 
 function runStackPolicy(policy: StackValidationPolicy, resources: PolicyResource[], config: PolicyPackConfig) {

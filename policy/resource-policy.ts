@@ -13,7 +13,7 @@ export type Check = (props: Props, args: ResourceValidationArgs) => string[];
 export function forTypes(types: string[] | ((type: string) => boolean), check: Check): ResourceValidation {
   const matches = typeof types === "function" ? types : (type: string) => types.includes(type);
   return (args: ResourceValidationArgs, report: ReportViolation) => {
-    if (!matches(args.type)) return;
+    if (!matches(args.type)) args.notApplicable(`checks other resource types than ${args.type}`);
     for (const problem of check(args.props, args)) report(`${describe(args)}: ${problem}`);
   };
 }

@@ -1,4 +1,4 @@
-import { edit, ofType } from "../testing/fixtures";
+import { edit, ofType } from "../testing/edit";
 import { messagesOf } from "../testing/harness";
 import { stackRecords } from "../testing/program";
 import { EKS_CLUSTER, eksHardening } from "./eks-hardening";

@@ -1,11 +1,11 @@
-import { edit, ofType } from "../testing/fixtures";
+import { edit, ofType } from "../testing/edit";
 import { messagesOf } from "../testing/harness";
 import { stackRecords } from "../testing/program";
 import { guardianWatchers } from "./guardian-watchers";
 
 describe("guardian-watchers", () => {
-  it.each(["alpha", "beta", "gamma", "local"] as const)("passes on the %s stack", async (stack) => {
-    expect(await messagesOf(guardianWatchers, await stackRecords(stack))).toEqual([]);
+  it("passes on the beta stack", async () => {
+    expect(await messagesOf(guardianWatchers, await stackRecords("beta"))).toEqual([]);
   });
 
   it("fails when the watcher Deployment is missing", async () => {

@@ -1,4 +1,4 @@
-import { edit, ofType } from "../testing/fixtures";
+import { edit, ofType } from "../testing/edit";
 import { messagesOf } from "../testing/harness";
 import { stackRecords } from "../testing/program";
 import { imagePinning } from "./image-pinning";
@@ -7,8 +7,8 @@ const withImage = async (image: string | undefined) =>
   messagesOf(imagePinning, edit(await stackRecords("gamma"), ofType("kubernetes:apps/v1:Deployment"), (p) => { p.spec.template.spec.containers[0].image = image; }));
 
 describe("image-pinning", () => {
-  it.each(["alpha", "beta", "gamma", "local"] as const)("passes on the %s stack", async (stack) => {
-    expect(await messagesOf(imagePinning, await stackRecords(stack))).toEqual([]);
+  it("passes on the gamma stack", async () => {
+    expect(await messagesOf(imagePinning, await stackRecords("gamma"))).toEqual([]);
   });
 
   it("accepts an exact version tag", async () => {

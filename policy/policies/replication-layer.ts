@@ -53,7 +53,7 @@ function layerProblems(layer: PolicyResource, resources: PolicyResource[], minRe
   const podLabels = (asRecord(dig(sts.props, "spec", "template", "metadata", "labels")) ?? {}) as PodLabels;
   const name = describe(layer);
   const problems = [...statefulSetProblems(sts, minReplicas), ...pdbProblems(name, ofType("kubernetes:policy/v1:PodDisruptionBudget"), podLabels, replicasOf(sts))];
-  if (!ofType("kubernetes:networking/v1:NetworkPolicy").some((np) => selects(dig(np.props, "spec", "podSelector"), podLabels))) {
+  if (!ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").some((np) => selects(dig(np.props, "spec", "podSelector"), podLabels))) {
     problems.push(`${name}: no NetworkPolicy selects the replication pods.`);
   }
   if (!ofType("kubernetes:core/v1:Service").some((svc) => selects({ matchLabels: dig(svc.props, "spec", "selector") }, podLabels))) {

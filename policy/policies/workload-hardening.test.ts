@@ -1,4 +1,4 @@
-import { edit, ofType } from "../testing/fixtures";
+import { edit, ofType } from "../testing/edit";
 import { messagesOf } from "../testing/harness";
 import { stackRecords } from "../testing/program";
 import { workloadHardening } from "./workload-hardening";
@@ -8,8 +8,8 @@ const breakContainer = async (change: (container: Record<string, any>) => void) 
   messagesOf(workloadHardening, edit(await stackRecords("alpha"), ofType(STS), (p) => change(p.spec.template.spec.containers[0])));
 
 describe("workload-hardening", () => {
-  it.each(["alpha", "beta", "gamma", "local"] as const)("passes on the %s stack", async (stack) => {
-    expect(await messagesOf(workloadHardening, await stackRecords(stack))).toEqual([]);
+  it("passes on the alpha stack", async () => {
+    expect(await messagesOf(workloadHardening, await stackRecords("alpha"))).toEqual([]);
   });
 
   it.each([

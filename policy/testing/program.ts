@@ -1,10 +1,18 @@
-/** The resources a stack registers, as the tests see them. */
+/**
+ * The resources the real program registers for a stack (Pulumi mocks), run once per stack per test file:
+ * the mock runtime is global to the process, so runs are serialized through one promise chain.
+ */
 import { ResourceRecord } from "../evaluate";
-import { Region, REGIONS } from "../regions";
-import { federationFixture } from "./fixtures";
+import { programRecords, StackName } from "../program";
 
-export type StackName = Region | "local";
+const runs = new Map<StackName, Promise<ResourceRecord[]>>();
+let queue: Promise<unknown> = Promise.resolve();
 
-export async function stackRecords(stack: StackName): Promise<ResourceRecord[]> {
-  return federationFixture(stack === "local" ? [...REGIONS] : [stack]);
+export function stackRecords(stack: StackName): Promise<ResourceRecord[]> {
+  if (!runs.has(stack)) {
+    const run = queue.then(() => programRecords(stack));
+    queue = run.catch(() => undefined);
+    runs.set(stack, run);
+  }
+  return runs.get(stack) as Promise<ResourceRecord[]>;
 }

@@ -3,7 +3,7 @@ import { hashSafeMessage } from "@safe-global/protocol-kit";
 import type { SafeSignature } from "@safe-global/types-kit";
 import { AbiCoder, Contract, id } from "ethers";
 import { safeArtifact } from "../../governance/consortium/artifacts";
-import { signatureSet, signProposal, tierRules, verifyApproval } from "../../governance/consortium/approvals";
+import { ApprovalRefusedError, recordApproval, signatureSet, signProposal, tierRules, verifyApproval } from "../../governance/consortium/approvals";
 import { typedDataDigest, type OnChainManifest } from "../../governance/consortium/manifest";
 import { REFUSALS, explainVerdict } from "../../governance/consortium/verdict";
 import { deployFixture, KEYS, type Fixture, type OwnerName } from "./fixture";
@@ -101,11 +101,15 @@ describe("each tier: the minimum is accepted, one fewer is refused", () => {
   test("fleet: 2 of 3 DSPs are accepted; 1 is refused", async () => {
     const m = f.manifest({ tier: "fleet" });
     const { proposal, signatures } = await f.approve(m, ["dsp1", "dsp3"]);
-    expect((await verdictOf(m, signatures, proposal)).refusal).toBe("None");
-    await (await rules.record(m, proposal, signatures)).wait();
+    const recorded = await recordApproval(rules, m, proposal, signatures);
+    expect(await rules.recordedAt(recorded.digest)).toBeGreaterThan(0n);
     const one = f.manifest({ tier: "fleet" });
-    const v = await expectRefused(one, (await f.approve(one, ["dsp2"])).signatures, "DspShortfall");
+    const oneSet = await f.approve(one, ["dsp2"]);
+    const v = await expectRefused(one, oneSet.signatures, "DspShortfall");
     expect([v.have, v.need]).toEqual([1, 2]);
+    const refused = recordApproval(rules, one, oneSet.proposal, oneSet.signatures);
+    await expect(refused).rejects.toThrow(ApprovalRefusedError);
+    await expect(refused).rejects.toThrow("approval refused (DspShortfall): DSP group fell short: 1 of the 2 DSP Safes required signed");
   });
 
   test("operational: alpha's DSP alone is accepted; no signer, or DSP-2 for alpha, is refused", async () => {

@@ -8,7 +8,7 @@ import { SigningMethod, type EIP712TypedData, type MetaTransactionData, type Saf
 import { Contract, Wallet, type ContractRunner } from "ethers";
 import { ourArtifact } from "./artifacts";
 import type { OnChainManifest } from "./manifest";
-import { toVerdict, type Verdict } from "./verdict";
+import { explainVerdict, toVerdict, type Verdict } from "./verdict";
 
 type Eip1193Provider = Parameters<typeof Safe.init>[0]["provider"];
 
@@ -107,3 +107,25 @@ export async function verifyApproval(
   return { digest: digest as string, verdict: toVerdict(raw) };
 }
 
+
+/** A refusal by TierRules, with the contract's verdict and its explanation as the message. */
+export class ApprovalRefusedError extends Error {
+  constructor(readonly verdict: Verdict) {
+    super(`approval refused (${verdict.refusal}): ${explainVerdict(verdict)}`);
+    this.name = "ApprovalRefusedError";
+  }
+}
+
+/** Records an approved manifest on-chain (once). Checks with the view first so that a refusal is reported with
+ *  its reason instead of an opaque revert; throws ApprovalRefusedError then. */
+export async function recordApproval(
+  rules: Contract,
+  manifest: OnChainManifest,
+  proposal: string,
+  signatures: string,
+): Promise<{ digest: string; transactionHash: string }> {
+  const { digest, verdict } = await verifyApproval(rules, manifest, proposal, signatures);
+  if (verdict.refusal !== "None") throw new ApprovalRefusedError(verdict);
+  const receipt = await (await rules.getFunction("record")(manifest, proposal, signatures)).wait();
+  return { digest, transactionHash: receipt.hash as string };
+}

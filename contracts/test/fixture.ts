@@ -57,7 +57,7 @@ export async function deployFixture(): Promise<Fixture> {
   for (const key of [KEYS.deployer, KEYS.outsider, KEYS.agent4, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
   const deployment = await deployConsortium(wallet(KEYS.deployer), devConsortiumConfig());
   const dsp4 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp4.map(addressOf), 1, 4n);
-  const signer = new ApprovalSigner(eip1193 as never, deployment.consortium, contractNetworks(deployment));
+  const signer = new ApprovalSigner(eip1193, deployment.consortium, contractNetworks(deployment));
   const owners: Record<OwnerName, OwnerSigner> = {
     dsp1: { kind: "safe", safe: deployment.dsps[0].safe, keys: KEYS.dsp1 },
     dsp2: { kind: "safe", safe: deployment.dsps[1].safe, keys: KEYS.dsp2 },

@@ -1,5 +1,5 @@
 /** TierRules against the real Safe v1.5.0 contracts: each tier's minimum, one fewer, and every bad signature set. */
-import { hashSafeMessage } from "@safe-global/protocol-kit";
+import { EthSafeSignature, generatePreValidatedSignature, hashSafeMessage } from "@safe-global/protocol-kit";
 import type { SafeSignature } from "@safe-global/types-kit";
 import { AbiCoder, Contract, id } from "ethers";
 import { safeArtifact } from "../../governance/consortium/artifacts";
@@ -233,6 +233,17 @@ describe("bad signature sets are refused with a reason and nothing is recorded",
     const v = await expectRefused(m, signatureSet(list), "ContractSignatureInvalid");
     expect(v.signer).toBe(f.deployment.dsps[0].safe);
     expect(explainVerdict(v)).toContain("threshold");
+  });
+
+  test("an approved-hash signature counts only once the owner approved the hash on-chain (Safe semantics)", async () => {
+    const board1 = f.wallet(KEYS.board[0]);
+    const approved = new EthSafeSignature(board1.address, generatePreValidatedSignature(board1.address).data);
+    const list = [byOwner("dsp1"), byOwner("dsp2"), byOwner("dsp3"), approved];
+    const v = await expectRefused(m, signatureSet(list), "SafeRejected");
+    expect(v.index).toBe(4);
+    await (await (f.consortiumSafe(board1) as Contract).approveHash(safeHash)).wait();
+    const { proposal } = await f.approve(m, []);
+    expect((await verdictOf(m, signatureSet(list), proposal)).refusal).toBe("None");
   });
 
   test("extra valid signers beyond the rule are verified and accepted", async () => {

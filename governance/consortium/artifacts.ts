@@ -44,10 +44,9 @@ export const BUILD_FILE = path.join(__dirname, "..", "..", "contracts", "build",
 
 let cachedBuild: ConsortiumBuild | undefined;
 
-/** Reads contracts/build/consortium.json (written by `npm run contracts:build`). */
-export function loadBuild(file: string = BUILD_FILE): ConsortiumBuild {
-  if (file !== BUILD_FILE) return JSON.parse(readFileSync(file, "utf8")) as ConsortiumBuild;
-  cachedBuild ??= JSON.parse(readFileSync(file, "utf8")) as ConsortiumBuild;
+/** Reads contracts/build/consortium.json (written by `npm run contracts:build`), once per process. */
+export function loadBuild(): ConsortiumBuild {
+  cachedBuild ??= JSON.parse(readFileSync(BUILD_FILE, "utf8")) as ConsortiumBuild;
   return cachedBuild;
 }
 

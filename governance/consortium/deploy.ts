@@ -8,7 +8,7 @@ import { Contract, Interface, type Signer } from "ethers";
 import { encodeMultiSendData, generatePreValidatedSignature } from "@safe-global/protocol-kit";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import type { ContractNetworksConfig } from "@safe-global/protocol-kit";
-import { factoryFor, ourArtifact, safeArtifact, SAFE_ARTIFACTS, type ContractName, type SafeArtifactName } from "./artifacts";
+import { factoryFor, ourArtifact, safeArtifact, SAFE_ARTIFACTS, type Artifact, type ContractName, type SafeArtifactName } from "./artifacts";
 import { REGIONS, TIERS, type RegionName } from "./manifest";
 import { z } from "zod";
 
@@ -116,8 +116,8 @@ export function writeDeploymentFile(file: string, deployment: Deployment): void 
   writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
 }
 
-async function deploy(deployer: Signer, artifact: { abi: unknown; bytecode: string }, args: unknown[] = []): Promise<string> {
-  const contract = await factoryFor(artifact as Parameters<typeof factoryFor>[0], deployer).deploy(...args);
+async function deploy(deployer: Signer, artifact: Artifact, args: unknown[] = []): Promise<string> {
+  const contract = await factoryFor(artifact, deployer).deploy(...args);
   await contract.waitForDeployment();
   return contract.getAddress();
 }

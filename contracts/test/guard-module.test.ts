@@ -68,6 +68,39 @@ describe("ConsortiumGuard", () => {
   });
 });
 
+describe("rules change only by critical", () => {
+  const rulesCall = (fn: string, args: unknown[]): MetaTransactionData => ({
+    to: f.deployment.contracts.TierRules,
+    value: "0",
+    data: encode("TierRules", fn, args),
+    operation: OperationType.Call,
+  });
+
+  test("a critical transaction tightens fleet to 3 DSPs; an unsatisfiable rule is refused; outsiders cannot", async () => {
+    const rules = f.contract("TierRules", f.wallet(KEYS.outsider));
+    expect((await revertOf(rules, rules.setRule(1, { dsps: 1, board: 0, regionDsp: false }))).name).toBe("NotConsortium");
+    await f.execSafeTx([rulesCall("setRule", [1, { dsps: 3, board: 0, regionDsp: false }])], CRITICAL);
+    expect([...(await rules.ruleOf(1))]).toEqual([3n, 0n, false]);
+    const post = encode("Announcements", "post", [id("two DSPs"), "ipfs://x"]);
+    const refused = await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.Announcements, post, ["dsp1", "dsp2"]));
+    expect([refused.name, refusalOf(refused), refused.args[3], refused.args[4]]).toEqual(["ApprovalRefused", "DspShortfall", 2n, 3n]);
+    const impossible = await revertOf(rules, f.execSafeTx([rulesCall("setRule", [0, { dsps: 4, board: 1, regionDsp: false }])], CRITICAL));
+    expect(impossible).toEqual({ name: "RuleUnsatisfiable", args: [0n] });
+  });
+
+  test("a critical batch replaces a Board signer in the owners and the groups together", async () => {
+    const [board1, board2] = f.deployment.board;
+    const newSigner = f.wallet(KEYS.outsider).address;
+    const owners = (await f.consortiumSafe().getOwners()) as string[];
+    const prev = owners[owners.indexOf(board1) - 1] ?? "0x0000000000000000000000000000000000000001";
+    await f.execSafeTx([selfCall("swapOwner", [prev, board1, newSigner]), rulesCall("replaceBoardSigner", [board1, newSigner])], ["dsp1", "dsp2", "dsp3", "board2"]);
+    const rules = f.contract("TierRules");
+    expect(await rules.boardSigners()).toEqual([newSigner, board2]);
+    expect(await rules.memberOf(board1)).toEqual([3n, 0n]); // Group.Revoked
+    expect(await f.consortiumSafe().isOwner(newSigner)).toBe(true);
+  });
+});
+
 describe("TierModule", () => {
   test("a module call cannot change owners, threshold, guard or modules", async () => {
     const safeCalls = [

@@ -59,12 +59,6 @@ const localStack = z.object({
 export const stackConfigSchema = z
   .discriminatedUnion("cloud", [awsStack, azureStack, gcpStack, localStack], { error: "must be one of aws, azure, gcp, local" })
   .superRefine((c, ctx) => {
-    const regions: readonly Region[] = c.cloud === "local" ? REGIONS : [c.region];
-    for (const r of regions) {
-      if (c.watcherAgentKeys?.[r] === undefined) {
-        ctx.addIssue({ code: "custom", path: ["watcherAgentKeys", r], message: `missing; set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x…` });
-      }
-    }
     if (c.cloud === "local") return;
     if (REGION_CLOUD[c.region] !== c.cloud) {
       ctx.addIssue({ code: "custom", path: ["cloud"], message: `region ${c.region} runs on ${REGION_CLOUD[c.region]}, not ${c.cloud}; fix dsc:cloud or dsc:region` });
@@ -81,6 +75,26 @@ export type LocalStackConfig = Extract<StackConfig, { cloud: "local" }>;
 export class StackConfigError extends Error {}
 
 const KNOWN_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", ...SECRET_KEYS]);
+
+/**
+ * Keys a committed stack file does not hold because they only exist at deploy time (secrets, the consortium's
+ * contract addresses), each with the command that sets it. Agent keys are needed for every region the stack builds.
+ */
+export function missingDeployTimeKeys(raw: Record<string, unknown>): { key: string; fix: string }[] {
+  const missing: { key: string; fix: string }[] = [];
+  if (raw.chain === undefined) {
+    missing.push({ key: "chain", fix: "set the consortium's contracts: pulumi config set --path 'dsc:chain.rpcUrl' <url> (and .guardianAddress, .consortiumSafeAddress)" });
+  }
+  if (raw.replicationPeerSecret === undefined) {
+    missing.push({ key: "replicationPeerSecret", fix: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <at least 32 characters>" });
+  }
+  const regions = raw.cloud === "local" ? REGIONS : REGIONS.filter((r) => r === raw.region);
+  const keys = (raw.watcherAgentKeys ?? {}) as Record<string, unknown>;
+  for (const r of regions.filter((region) => keys[region] === undefined)) {
+    missing.push({ key: `watcherAgentKeys.${r}`, fix: `set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x<32-byte hex key>` });
+  }
+  return missing;
+}
 
 /**
  * Validate the whole `dsc:` config map (full keys, values as Pulumi gives them: strings, objects as JSON) and
@@ -104,8 +118,14 @@ export function parseStackConfig(all: Record<string, string>): StackConfig {
       }
     }
   }
+  const missing = missingDeployTimeKeys(raw);
+  problems.push(...missing.map((m) => `  - ${NAMESPACE}:${m.key}: missing; ${m.fix}`));
   const result = stackConfigSchema.safeParse(raw);
-  if (!result.success) problems.push(formatIssues(result.error.issues, `${NAMESPACE}:`));
+  if (!result.success) {
+    const reported = new Set(missing.map((m) => m.key.split(".")[0]));
+    const issues = result.error.issues.filter((i) => !reported.has(String(i.path[0])));
+    if (issues.length > 0) problems.push(formatIssues(issues, `${NAMESPACE}:`));
+  }
   if (problems.length > 0) throw new StackConfigError(`invalid stack configuration:\n${problems.join("\n")}`);
   return (result as { data: StackConfig }).data;
 }

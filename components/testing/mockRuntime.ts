@@ -65,37 +65,41 @@ export async function runWithMocks<T extends Record<string, unknown>>(build: () 
   return { resources, outputs: (outputs ?? {}) as pulumi.Unwrap<T>, secretOutputNames: await secretNames(program) };
 }
 
-type RegisterRequest = {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getProvider(): string;
-  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+type Struct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+type BaseRequest = { getType(): string; getName(): string; getParent(): string; getProvider(): string };
+type RegisterRequest = BaseRequest & { getObject(): Struct };
+type ReadRequest = BaseRequest & { getProperties(): Struct };
+type RegisterCallback = (err: unknown, resp?: { getUrn(): string; getId?(): string }) => void;
+type Monitor = {
+  registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void>;
+  readResource(req: ReadRequest, cb: RegisterCallback): Promise<void>;
 };
-type RegisterCallback = (err: unknown, resp?: { getUrn(): string; getId(): string }) => void;
-type Monitor = { registerResource(req: RegisterRequest, cb: RegisterCallback): Promise<void> };
 
 /**
- * Wrap the mock monitor's registerResource so each registration is recorded with its parent and URN, which the
- * mocks' `newResource` hook does not see. Inputs are deserialized the way the mock monitor does it.
+ * Wrap the mock monitor's registerResource and readResource (stack references are reads) so each resource is
+ * recorded with its parent and URN, which the mocks' `newResource` hook does not see. Inputs are deserialized the
+ * way the mock monitor does it.
  */
 function recordRegistrations(into: MockedResource[]): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
+  const read = monitor.readResource.bind(monitor);
+  const recorder = (req: BaseRequest, inputs: Struct, cb: RegisterCallback): RegisterCallback => {
     const entry: MockedResource = {
       type: req.getType(),
       name: req.getName(),
       urn: "",
-      inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
+      inputs: pulumi.runtime.deserializeProperties(inputs) as Record<string, unknown>,
       provider: req.getProvider() || undefined,
       parent: req.getParent() || undefined,
     };
-    return register(req, (err, resp) => {
-      if (!err && resp) into.push({ ...entry, urn: resp.getUrn(), id: resp.getId() || undefined });
+    return (err, resp) => {
+      if (!err && resp) into.push({ ...entry, urn: resp.getUrn(), id: resp.getId?.() || undefined });
       cb(err, resp);
-    });
+    };
   };
+  monitor.registerResource = (req, cb) => register(req, recorder(req, req.getObject(), cb));
+  monitor.readResource = (req, cb) => read(req, recorder(req, req.getProperties(), cb));
 }
 
 async function secretNames(outputs: Record<string, unknown>): Promise<string[]> {

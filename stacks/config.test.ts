@@ -1,0 +1,92 @@
+import { PROJECT_ROOT } from "./program";
+import { parseStackConfig, missingDeployTimeKeys } from "./config";
+import { deployTimeTestConfig } from "./testing/runMockedStack";
+import { readStackConfigFile } from "./testing/stackFile";
+
+const stackConfig = (stack: string, over: Record<string, string> = {}) => ({ ...deployTimeTestConfig(), ...readStackConfigFile(PROJECT_ROOT, stack).config, ...over });
+const problemsOf = (config: Record<string, string>): string => {
+  try {
+    parseStackConfig(config);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error("expected the configuration to be refused");
+};
+
+describe("parseStackConfig", () => {
+  it.each([
+    ["alpha", "aws", "us-east-2"],
+    ["beta", "azure", "westeurope"],
+    ["gamma", "gcp", "asia-southeast1"],
+  ])("accepts the committed %s stack file (%s, %s) with its hardening defaults on", (stack, cloud, location) => {
+    const c = parseStackConfig(stackConfig(stack));
+    expect(c.cloud).toBe(cloud);
+    expect(JSON.stringify(c)).toContain(`"${location}"`);
+  });
+
+  it("accepts the local stack file", () => {
+    const c = parseStackConfig(stackConfig("local"));
+    expect(c.cloud === "local" && c.local.renderRoot).toBe(".state/rendered");
+  });
+
+  it("names an unknown key and lists the known ones", () => {
+    expect(problemsOf(stackConfig("alpha", { "dsc:replicaCount": "3" }))).toMatch(/dsc:replicaCount: unknown key; known keys are dsc:cloud, dsc:region/);
+  });
+
+  it("refuses a region on the wrong cloud", () => {
+    expect(problemsOf(stackConfig("alpha", { "dsc:region": "beta" }))).toMatch(/dsc:cloud: region beta runs on azure, not aws; fix dsc:cloud or dsc:region/);
+  });
+
+  it("refuses an unknown cloud, listing the allowed ones", () => {
+    expect(problemsOf(stackConfig("alpha", { "dsc:cloud": "oracle" }))).toMatch(/dsc:cloud: must be one of aws, azure, gcp, local/);
+  });
+
+  it("reports every problem at once, each with its key", () => {
+    const message = problemsOf(
+      stackConfig("gamma", {
+        "dsc:kubernetesVersion": "1.28",
+        "dsc:nodePools": JSON.stringify([{ name: "general", machineType: "e2-standard-4", minSize: 5, maxSize: 2 }]),
+        "dsc:images": JSON.stringify({ replication: "ghcr.io/dsc/replication:latest", watcher: "ghcr.io/dsc/watcher" }),
+        "dsc:replication": JSON.stringify({ replicas: 0, storage: { size: "20Gi" } }),
+      }),
+    );
+    expect(message.split("\n").slice(1)).toEqual([
+      "  - dsc:kubernetesVersion: Kubernetes 1.28 is below the supported floor 1.31; set it to 1.31 or newer",
+      "  - dsc:nodePools[0].minSize: minSize 5 is above maxSize 2; set minSize <= maxSize",
+      '  - dsc:images.replication: "ghcr.io/dsc/replication:latest" uses "latest"; pin it as repo@sha256:<digest> or repo:<major.minor.patch>',
+      '  - dsc:images.watcher: "ghcr.io/dsc/watcher" has no tag or digest; pin it as repo@sha256:<digest> or repo:<major.minor.patch>',
+      "  - dsc:replication.replicas: must be at least 1 (3 survives a node loss); set replicas: 3",
+    ]);
+  });
+
+  it("refuses a stack listing itself or the same peer twice", () => {
+    const peers = JSON.stringify([{ region: "alpha", stack: "a" }, { region: "beta", stack: "b" }, { region: "beta", stack: "c" }]);
+    const message = problemsOf(stackConfig("alpha", { "dsc:peers": peers }));
+    expect(message).toMatch(/dsc:peers\[0\]\.region: alpha is this stack's own region/);
+    expect(message).toMatch(/dsc:peers\[2\]\.region: beta is listed twice/);
+  });
+
+  it("checks secrets without ever echoing them", () => {
+    const message = problemsOf(stackConfig("beta", { "dsc:replicationPeerSecret": "short-secret-value", "dsc:watcherAgentKeys": JSON.stringify({ beta: "0xdeadbeef" }) }));
+    expect(message).toMatch(/dsc:watcherAgentKeys\.beta: must be a 0x-prefixed 32-byte hex private key \(value not shown\)/);
+    expect(message).toMatch(/dsc:replicationPeerSecret: must be at least 32 characters \(value not shown\)/);
+    expect(message).not.toContain("short-secret-value");
+    expect(message).not.toContain("deadbeef");
+  });
+
+  it("refuses an object key written as a plain string", () => {
+    expect(problemsOf(stackConfig("alpha", { "dsc:aws": "us-east-2" }))).toMatch(/dsc:aws: is not a YAML object or list/);
+  });
+});
+
+describe("missingDeployTimeKeys", () => {
+  it("asks a regional stack for its own agent key and the local stack for all three", () => {
+    expect(missingDeployTimeKeys({ cloud: "gcp", region: "gamma", chain: {}, replicationPeerSecret: "x" }).map((m) => m.key)).toEqual(["watcherAgentKeys.gamma"]);
+    expect(missingDeployTimeKeys({ cloud: "local", watcherAgentKeys: { beta: "k" } }).map((m) => m.key)).toEqual([
+      "chain",
+      "replicationPeerSecret",
+      "watcherAgentKeys.alpha",
+      "watcherAgentKeys.gamma",
+    ]);
+  });
+});

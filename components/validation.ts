@@ -12,7 +12,13 @@ export function parseArgs<S extends z.ZodType>(component: string, schema: S, arg
 
 /** One line per issue: `  - <dotted.key[0]>: <message>`; the message carries the fix. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], keyPrefix = ""): string {
-  return issues.map((issue) => `  - ${keyPath(keyPrefix, issue.path)}: ${issue.message}`).join("\n");
+  return issues
+    .flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => `  - ${keyPath(keyPrefix, [...issue.path, key])}: not a setting here (a typo, or meant for another cloud); remove it`)
+        : [`  - ${keyPath(keyPrefix, issue.path)}: ${issue.message}`],
+    )
+    .join("\n");
 }
 
 function keyPath(prefix: string, path: readonly PropertyKey[]): string {

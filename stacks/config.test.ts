@@ -90,3 +90,16 @@ describe("missingDeployTimeKeys", () => {
     ]);
   });
 });
+
+describe("keys meant for another stack", () => {
+  it("names a key the stack's cloud does not use, and a misspelt setting inside an object", () => {
+    const message = problemsOf(
+      stackConfig("local", {
+        "dsc:aws": JSON.stringify({ region: "us-east-2" }),
+        "dsc:replication": JSON.stringify({ replicas: 1, storage: { size: "1Gi" }, replica: 2 }),
+      }),
+    );
+    expect(message).toMatch(/ {2}- dsc:aws: not a setting here \(a typo, or meant for another cloud\); remove it/);
+    expect(message).toMatch(/ {2}- dsc:replication\.replica: not a setting here/);
+  });
+});

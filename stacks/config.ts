@@ -42,9 +42,9 @@ const regionalKeys = {
   ...workloadKeys,
 };
 
-const awsStack = z.object({ cloud: z.literal("aws"), aws: awsSettingsSchema, ...regionalKeys });
-const azureStack = z.object({ cloud: z.literal("azure"), azure: azureSettingsSchema, ...regionalKeys });
-const gcpStack = z.object({ cloud: z.literal("gcp"), gcp: gcpSettingsSchema, ...regionalKeys });
+const awsStack = z.object({ cloud: z.literal("aws"), aws: awsSettingsSchema, ...regionalKeys }).strict();
+const azureStack = z.object({ cloud: z.literal("azure"), azure: azureSettingsSchema, ...regionalKeys }).strict();
+const gcpStack = z.object({ cloud: z.literal("gcp"), gcp: gcpSettingsSchema, ...regionalKeys }).strict();
 const localStack = z.object({
   cloud: z.literal("local"),
   local: z
@@ -54,7 +54,7 @@ const localStack = z.object({
     })
     .strict(),
   ...workloadKeys,
-});
+}).strict();
 
 export const stackConfigSchema = z
   .discriminatedUnion("cloud", [awsStack, azureStack, gcpStack, localStack], { error: "must be one of aws, azure, gcp, local" })

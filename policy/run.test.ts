@@ -3,6 +3,7 @@ import { StackOutcome, stackPassed } from "./report";
 
 function failures(outcome: StackOutcome): string[] {
   if ("error" in outcome) return [outcome.error];
+  if ("engine" in outcome) return outcome.engine.code === 0 ? [] : [outcome.engine.output];
   return outcome.results.filter((r) => r.enforcementLevel === "mandatory").flatMap((r) => r.violations.map((v) => `${r.policy}: ${v.message}`));
 }
 

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackConfig } from "@pulumi/policy";
 import { readStackConfigFile } from "../stacks/testing/stackFile";
+import { analyzeWithEngine } from "./engine/analyze";
 import { evaluatePolicies, ResourceRecord, toPolicyResources } from "./evaluate";
 import { applyOverride, parseOverride } from "./overrides";
 import { policies } from "./pack";
@@ -54,13 +55,32 @@ async function checkFederation(records: ResourceRecord[]): Promise<StackOutcome>
   return { stack: "federation (alpha+beta+gamma)", resourceCount: records.length, results };
 }
 
-export async function runPolicyReport(stacks: StackName[], specs: string[], federation: boolean): Promise<boolean> {
+/** The real engine's run of the pack over the same resources; its exit code decides. */
+async function checkWithEngine(stack: StackName, records: ResourceRecord[]): Promise<StackOutcome> {
+  process.stderr.write(`Running pulumi policy analyze (real engine) over stack ${stack}...\n`);
+  const verdict = await analyzeWithEngine(stack, records);
+  return { stack: `${stack} (real engine)`, engine: verdict };
+}
+
+export interface ReportOptions {
+  federation: boolean;
+  /** Also evaluate each stack with the real engine (`pulumi policy analyze` over a synthesized checkpoint). */
+  engine: boolean;
+}
+
+export async function runPolicyReport(stacks: StackName[], specs: string[], options: ReportOptions): Promise<boolean> {
+  const { federation, engine } = options;
   const outcomes: StackOutcome[] = [];
   const regional: ResourceRecord[] = [];
   for (const stack of stacks) {
     const { outcome, records } = await checkStack(stack, specs);
     console.log(`${formatStack(outcome)}\n`);
     outcomes.push(outcome);
+    if (engine && records.length > 0) {
+      const verdict = await checkWithEngine(stack, records);
+      console.log(`${formatStack(verdict)}\n`);
+      outcomes.push(verdict);
+    }
     if (stack !== "local") regional.push(...records);
   }
   const allRegions = REGIONS.every((r) => stacks.includes(r));
@@ -88,10 +108,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("-c, --config <key=value>", "override stack config, repeatable; a path changes one field, e.g. dsc:azure.disableLocalAccounts=false",
       (value: string, previous: string[] = []) => [...previous, value])
     .option("--no-federation", "skip the check of alpha+beta+gamma taken together")
-    .addHelpText("after", "\nExamples:\n  npm run policy\n  npm run policy -- -s beta -c dsc:azure.location=eastus\n  npm run policy -- -s alpha -c dsc:aws.secretsEncryption=false")
+    .option("--engine", "also run the real engine on each stack: pulumi policy analyze over a checkpoint of the mocked run (needs .toolchain/bin/pulumi)", false)
+    .addHelpText("after", "\nExamples:\n  npm run policy\n  npm run policy -- -s beta -c dsc:azure.location=eastus\n  npm run policy -- -s alpha -c dsc:aws.secretsEncryption=false\n  npm run policy -- --engine")
     .parse(argv);
-  const opts = program.opts<{ stack?: StackName[]; config?: string[]; federation: boolean }>();
-  const passed = await runPolicyReport(opts.stack ?? ["alpha", "beta", "gamma"], opts.config ?? [], opts.federation);
+  const opts = program.opts<{ stack?: StackName[]; config?: string[]; federation: boolean; engine: boolean }>();
+  const passed = await runPolicyReport(opts.stack ?? ["alpha", "beta", "gamma"], opts.config ?? [], { federation: opts.federation, engine: opts.engine });
   return passed ? 0 : 1;
 }
 

@@ -135,6 +135,8 @@ main() {
     usage
     return 0
   fi
+  # The machine's Go lives in /usr/local/go; a non-login shell (CI) may not have it on PATH.
+  command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH="/usr/local/go/bin:$PATH"
   command -v go >/dev/null || { log "go not found: install Go >= 1.26 (/usr/local/go/bin)"; return 1; }
   command -v node >/dev/null || { log "node not found: install Node.js 20"; return 1; }
   # The machine's own Go; modules come from the proxy and go.sum, never changed by a build.

@@ -28,7 +28,7 @@ describe("isolation-placement", () => {
       record.type = "aws:ec2/vpc:Vpc";
       delete props.tags;
     });
-    expect(await messagesOf(isolationPlacement, records, only("beta"))).toContainEqual(expect.stringContaining("is a AWS resource, but region beta runs only on AZURE"));
+    expect(await messagesOf(isolationPlacement, records, only("beta"))).toContainEqual(expect.stringContaining("belongs to AWS, but region beta runs only on Azure"));
   });
 
   it("fails when a cloud resource uses the default provider", async () => {

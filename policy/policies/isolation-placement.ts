@@ -8,6 +8,8 @@ import { describe, regionOf, stackRegions, StackRegionsConfig, stackRegionsSchem
 import { cloudOf, isProviderType, Props } from "../model";
 import { Cloud, Region, REGION_RULES } from "../regions";
 
+const CLOUD_NAMES: Record<Cloud, string> = { aws: "AWS", azure: "Azure", gcp: "GCP" };
+
 /** The location property each cloud uses, on a resource or on its provider. */
 const LOCATION_KEYS: Record<Cloud, string[]> = {
   aws: ["region"],
@@ -40,7 +42,7 @@ function checkPlacement(args: ResourceValidationArgs, report: (message: string) 
   const regions = candidateRegions(args, cloud, allowed);
   const wrongCloud = regions.filter((region) => REGION_RULES[region].cloud !== cloud);
   for (const region of wrongCloud) {
-    report(`${describe(args)} is a ${cloud.toUpperCase()} resource, but region ${region} runs only on ${REGION_RULES[region].cloud.toUpperCase()}.`);
+    report(`${describe(args)} belongs to ${CLOUD_NAMES[cloud]}, but region ${region} runs only on ${CLOUD_NAMES[REGION_RULES[region].cloud]}.`);
   }
   if (wrongCloud.length > 0) return;
   checkLocation(args, cloud, regions, report);

@@ -1,10 +1,10 @@
-import { edit, ofType } from "../testing/edit";
+import { AnyProps, edit, ofType } from "../testing/edit";
 import { messagesOf } from "../testing/harness";
 import { stackRecords } from "../testing/program";
 import { workloadHardening } from "./workload-hardening";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
-const breakContainer = async (change: (container: Record<string, any>) => void) => // eslint-disable-line @typescript-eslint/no-explicit-any
+const breakContainer = async (change: (container: AnyProps) => void) =>
   messagesOf(workloadHardening, edit(await stackRecords("alpha"), ofType(STS), (p) => change(p.spec.template.spec.containers[0])));
 
 describe("workload-hardening", () => {
@@ -13,12 +13,12 @@ describe("workload-hardening", () => {
   });
 
   it.each([
-    ["may run as root", (c: Record<string, any>) => { c.securityContext.runAsNonRoot = false; }, "may run as root"], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["writes its root filesystem", (c: Record<string, any>) => { c.securityContext.readOnlyRootFilesystem = false; }, "has a writable root filesystem"], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["may escalate", (c: Record<string, any>) => { delete c.securityContext.allowPrivilegeEscalation; }, "may escalate privileges"], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["keeps capabilities", (c: Record<string, any>) => { c.securityContext.capabilities = { drop: ["NET_RAW"] }; }, "keeps Linux capabilities"], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["has no memory limit", (c: Record<string, any>) => { delete c.resources.limits.memory; }, "has no memory limit"], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ["is privileged", (c: Record<string, any>) => { c.securityContext.privileged = true; }, "is privileged"], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ["may run as root", (c: AnyProps) => { c.securityContext.runAsNonRoot = false; }, "may run as root"],
+    ["writes its root filesystem", (c: AnyProps) => { c.securityContext.readOnlyRootFilesystem = false; }, "has a writable root filesystem"],
+    ["may escalate", (c: AnyProps) => { delete c.securityContext.allowPrivilegeEscalation; }, "may escalate privileges"],
+    ["keeps capabilities", (c: AnyProps) => { c.securityContext.capabilities = { drop: ["NET_RAW"] }; }, "keeps Linux capabilities"],
+    ["has no memory limit", (c: AnyProps) => { delete c.resources.limits.memory; }, "has no memory limit"],
+    ["is privileged", (c: AnyProps) => { c.securityContext.privileged = true; }, "is privileged"],
   ])("fails when a container %s", async (_case, change, message) => {
     expect(await breakContainer(change)).toEqual([expect.stringMatching(new RegExp(`StatefulSet ".*": container ".*" ${message}`))]);
   });

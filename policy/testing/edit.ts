@@ -3,7 +3,7 @@ import { ResourceRecord } from "../evaluate";
 
 // Tests reach into arbitrary nested inputs of many resource types; a typed view per type would outweigh the tests.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyProps = Record<string, any>;
+export type AnyProps = Record<string, any>;
 
 /** A deep copy with `change` applied to the props of every record `match` selects (at least one must match). */
 export function edit(records: ResourceRecord[], match: (r: ResourceRecord) => boolean, change: (props: AnyProps, record: ResourceRecord) => void): ResourceRecord[] {

@@ -89,17 +89,27 @@ function readLabelKey(type: string): CloudLabelKey | undefined {
   return CLOUD_LABEL_KEYS.find((key) => source.includes(`resourceInputs["${key}"] = args`));
 }
 
-/** `aws:eks/cluster:Cluster` → `@pulumi/aws/eks/cluster.js`; `azure-native:containerservice:ManagedCluster` → `.../containerservice/managedCluster.js`. */
+/**
+ * The SDK file that defines a type: `aws:eks/cluster:Cluster` → `@pulumi/aws/eks/cluster.js` (the module's last
+ * segment names the file), `azure-native:containerservice:ManagedCluster` → `.../containerservice/managedCluster.js`
+ * (the resource name does, also under versioned modules such as `containerservice/v20240901`).
+ */
 function sdkSourceOf(type: string): string | undefined {
   const [pkg, module, name] = type.split(":");
   if (!module || !name || isProviderType(type)) return undefined;
-  const fileStem = module.includes("/") ? module.split("/").pop() : name.charAt(0).toLowerCase() + name.slice(1);
-  const folder = module.includes("/") ? module.split("/")[0] : module;
-  try {
-    return fs.readFileSync(require.resolve(`@pulumi/${pkg}/${folder}/${fileStem}.js`), "utf8");
-  } catch {
-    return undefined;
+  const segments = module.split("/");
+  const candidates = [
+    `${segments[0]}/${segments[segments.length - 1]}.js`,
+    `${module}/${name.charAt(0).toLowerCase()}${name.slice(1)}.js`,
+  ];
+  for (const candidate of candidates) {
+    try {
+      return fs.readFileSync(require.resolve(`@pulumi/${pkg}/${candidate}`), "utf8");
+    } catch {
+      // Not this layout; try the next.
+    }
   }
+  return undefined;
 }
 
 /** The labels or tags a resource carries: Kubernetes `metadata.labels`, or the cloud type's label input. */

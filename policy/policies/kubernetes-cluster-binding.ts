@@ -28,7 +28,7 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const byUrn = new Map(args.resources.map((r) => [r.urn, r]));
-    const regionsByProvider = new Map<string, Set<Region | undefined>>();
+    const regionsByProvider = new Map<string, Set<Region>>();
     for (const object of args.resources.filter((r) => isKubernetesObject(r.type))) {
       const provider = object.provider ? byUrn.get(object.provider.urn) : undefined;
       const cluster = clusterComponentOf(provider);
@@ -38,7 +38,8 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
         continue;
       }
       const region = regionOf(object);
-      regionsByProvider.set(provider.urn, (regionsByProvider.get(provider.urn) ?? new Set()).add(region));
+      // Unlabelled objects are required-labels' finding; here they cannot say which region they belong to.
+      if (region) regionsByProvider.set(provider.urn, (regionsByProvider.get(provider.urn) ?? new Set<Region>()).add(region));
       const tagged = clusterRegions(cluster, args.resources);
       if (region && tagged.size > 0 && !tagged.has(region)) {
         report(`${describe(object)} belongs to region ${region} but is sent to ${describe(cluster)}, ` +

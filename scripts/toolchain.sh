@@ -143,6 +143,10 @@ main() {
   export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--mod=readonly}"
 
   CACHE_ROOT="${DSC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dsc-toolchain}"
+  mkdir -p "$CACHE_ROOT"
+  # One build at a time per machine: several checkouts (CI, other shells) share this cache.
+  exec 9>"$CACHE_ROOT/.lock"
+  flock 9
   log "cache: $CACHE_ROOT"
 
   local existing cli k8s

@@ -12,6 +12,7 @@ import { readStackConfigFile } from "../stacks/testing/stackFile";
 import { analyzeWithEngine } from "./engine/analyze";
 import { evaluatePolicies, ResourceRecord, toPolicyResources } from "./evaluate";
 import { applyOverride, parseOverride } from "./overrides";
+import { secretConfigResult } from "./secret-config";
 import { policies } from "./pack";
 import { federationComplete } from "./policies/federation-complete";
 import { programRecords, StackName, STACKS } from "./program";
@@ -45,6 +46,7 @@ export async function checkStack(stack: StackName, specs: string[]): Promise<{ o
     return { outcome: { stack, error: error instanceof Error ? error.message : String(error) }, records: [] };
   }
   const results = await evaluatePolicies(policies, toPolicyResources(records), stackPolicyConfig(stack));
+  results.push(secretConfigResult(stack, readStackConfigFile(ROOT, stack).config));
   return { outcome: { stack, resourceCount: records.length, results }, records };
 }
 

@@ -72,7 +72,7 @@ function percentile(sorted: number[], p: number): number {
 async function oneRegion(cluster: Cluster): Promise<number> {
   const { alpha, beta, gamma } = cluster.nodes;
   const batch = ids("one", 20000);
-  const { seconds, last } = await closedLoop(alpha, batch, 64);
+  const { seconds, last } = await closedLoop(alpha, batch, 256);
   const ackRate = batch.length / seconds;
   report("durable acked writes/s into one region (alpha, peers replicating)", ackRate.toFixed(0), ">= 5000");
   const started = performance.now();
@@ -86,7 +86,7 @@ async function oneRegion(cluster: Cluster): Promise<number> {
 async function allRegions(cluster: Cluster): Promise<void> {
   const per = 8000;
   const started = performance.now();
-  const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 32)));
+  const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 128)));
   const seconds = (performance.now() - started) / 1000;
   report("aggregate durable acked writes/s, all three regions writing", ((per * 3) / seconds).toFixed(0));
   await Promise.all(runs.map((run, i) => untilVisible(cluster.list().filter((_, j) => j !== i), run.last)));
@@ -134,7 +134,7 @@ async function catchUp(cluster: Cluster): Promise<void> {
   const { alpha, beta, gamma } = cluster.nodes;
   await alpha.crash();
   const missed = ids("missed", 50000);
-  const { seconds } = await closedLoop(beta, missed, 64);
+  const { seconds } = await closedLoop(beta, missed, 256);
   report("(writes into beta while alpha was down)", `${missed.length} in ${seconds.toFixed(1)} s`);
   // One sentinel per shard, written last: each shard's catch-up arrives as one Yjs diff.
   const sentinels = Array.from({ length: SHARD_COUNT }, (_, shard) => {

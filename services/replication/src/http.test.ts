@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  replica.close();
+  await replica.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from "prom-client";
+import type { Logger } from "pino";
 import { ReplicaObserver } from "./replica";
 
 /** Prometheus metrics of one node, on their own registry so several nodes can share a process. */
@@ -12,8 +13,15 @@ export class ReplicationMetrics implements ReplicaObserver {
   readonly peersConnected = new Gauge({ name: "dsc_replication_peers_connected", help: "Authenticated peer connections", registers: [this.registry] });
   readonly authFailures = new Counter({ name: "dsc_replication_peer_auth_failures_total", help: "Peer connections refused during authentication", labelNames: ["reason"] as const, registers: [this.registry] });
 
-  constructor() {
+  readonly storageErrors = new Counter({ name: "dsc_replication_storage_errors_total", help: "Failed commits or compactions of the update log", registers: [this.registry] });
+
+  constructor(private readonly logger?: Logger) {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  storageFailed(error: Error): void {
+    this.storageErrors.inc();
+    this.logger?.error({ err: error }, "update log write failed; affected writes were not acknowledged");
   }
 
   flushed(updates: number, _waiters: number, seconds: number): void {

@@ -7,7 +7,7 @@ import { nodeName } from "./identity";
 import { ReplicationMetrics } from "./metrics";
 import { PeerTransport } from "./peerTransport";
 import { Replica } from "./replica";
-import { UpdateLog } from "./updateLog";
+import { WorkerLog } from "./workerLog";
 
 export interface RunningNode {
   readonly apiPort: number;
@@ -22,8 +22,8 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   const secret = parseSecret(readFileSync(config.secretFile, "utf8"), config.secretFile);
   mkdirSync(config.dataDir, { recursive: true });
   const started = Date.now();
-  const metrics = new ReplicationMetrics();
-  const replica = new Replica({ self: config.id, log: UpdateLog.open(join(config.dataDir, "replication.sqlite")), observer: metrics });
+  const metrics = new ReplicationMetrics(logger);
+  const replica = new Replica({ self: config.id, log: new WorkerLog(join(config.dataDir, "replication.sqlite")), observer: metrics });
   logger.info({ node: name, keys: replica.store.keyCount(), restoreMs: Date.now() - started }, "restored from stored CRDT state");
 
   let ready = false;
@@ -52,7 +52,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       await api.close();
       replica.flush();
       await transport.close();
-      replica.close();
+      await replica.close();
       logger.info({ node: name }, "node stopped");
     },
   };

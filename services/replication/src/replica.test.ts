@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as Y from "yjs";
 import { Replica } from "./replica";
 import { UpdateLog } from "./updateLog";
+import { WorkerLog } from "./workerLog";
 
 const alpha = { region: "alpha", replica: 0 } as const;
 
@@ -23,7 +27,7 @@ describe("durability and restart", () => {
     expect(second.store.read("c", "d7")?.value).toEqual({ i: 7 });
   });
 
-  test("compaction folds a shard's log into one snapshot, and restart compacts what is left", async () => {
+  test("compaction folds a shard's log into one snapshot; restart applies it plus the updates since", async () => {
     const db = new Database(":memory:");
     const replica = open(db, 3);
     for (let i = 0; i < 40; i++) await replica.write("c", `same-shard-${i % 2}`, { i });
@@ -34,6 +38,22 @@ describe("durability and restart", () => {
     const reopened = open(db, 3);
     expect(reopened.store.digest()).toBe(replica.store.digest());
     expect(reopened.store.read("c", "same-shard-1")?.value).toEqual({ i: 39 });
+  });
+
+  test("with the commit worker, acknowledged writes are on disk when acknowledged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dsc-worker-log-"));
+    const path = join(dir, "log.sqlite");
+    try {
+      const replica = new Replica({ self: alpha, log: new WorkerLog(path), compactAfterRows: 5 });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => replica.write("c", `d${i}`, { i })));
+      // Read back through a separate connection while the worker's is still open, as after kill -9.
+      const reopened = new Replica({ self: alpha, log: new UpdateLog(new Database(path)) });
+      expect(reopened.store.keyCount()).toBe(300);
+      expect(reopened.store.digest()).toBe(replica.store.digest());
+      await replica.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a data folder is refused by a node with another identity", () => {

@@ -4,10 +4,15 @@ import { SHARD_COUNT } from "./keys";
 import { Version } from "./lww";
 import { PeerLink, PeerSession } from "./peerSession";
 import { ShardedStore } from "./shards";
-import { LogRow, UpdateLog } from "./updateLog";
+import { DurableLog, LogRow } from "./updateLog";
 
 const RESTORE = Symbol("restore");
 type Origin = PeerSession | null;
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
 
 interface PendingUpdate {
   readonly shard: number;
@@ -18,11 +23,12 @@ interface PendingUpdate {
 export interface ReplicaObserver {
   flushed(updates: number, waiters: number, seconds: number): void;
   compacted(shard: number): void;
+  storageFailed(error: Error): void;
 }
 
 export interface ReplicaOptions {
   readonly self: NodeId;
-  readonly log: UpdateLog;
+  readonly log: DurableLog;
   readonly now?: () => number;
   /** Yjs client ids; the simulator passes a seeded source so runs replay exactly. */
   readonly newClientId?: () => number;
@@ -42,8 +48,9 @@ export class Replica {
   readonly store: ShardedStore;
   readonly sessions = new Set<PeerSession>();
   private pending: PendingUpdate[] = [];
-  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private waiters: Waiter[] = [];
   private flushScheduled = false;
+  private committing = false;
   private readonly now: () => number;
   private readonly scheduleFlush: (flush: () => void) => void;
   private readonly compactAfterRows: number;
@@ -89,24 +96,51 @@ export class Replica {
     return this.pending.length;
   }
 
-  /** The group commit: one transaction for everything pending, then forward, then acknowledge. */
+  /**
+   * The group commit: one transaction for everything pending, then forward, then acknowledge.
+   * While a commit is in flight, new writes gather for the next one, so batches grow with load.
+   */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0 && this.waiters.length === 0) return;
+    if (this.committing || (this.pending.length === 0 && this.waiters.length === 0)) return;
     const started = process.hrtime.bigint();
     const batch = this.pending;
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
     const rows = mergeByShard(batch);
+    let commit: void | Promise<void>;
     try {
-      this.options.log.append(rows);
+      commit = this.options.log.append(rows);
     } catch (error) {
-      // Not durable, so not acknowledged; keep the updates for the next attempt.
-      this.pending = batch.concat(this.pending);
-      for (const waiter of waiters) waiter.reject(error as Error);
-      return;
+      return this.failed(batch, waiters, error as Error);
     }
+    if (!(commit instanceof Promise)) return this.committed(batch, rows, waiters, started);
+    this.committing = true;
+    commit.then(
+      () => {
+        this.committing = false;
+        this.committed(batch, rows, waiters, started);
+        if (this.pending.length > 0 || this.waiters.length > 0) this.requestFlush();
+      },
+      (error: Error) => {
+        this.committing = false;
+        this.failed(batch, waiters, error);
+      },
+    );
+  }
+
+  /** Persists and forwards what is pending, then drops the sessions (graceful shutdown). */
+  async close(): Promise<void> {
+    while (this.committing || this.pending.length > 0) {
+      this.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.sessions.clear();
+    await this.options.log.close();
+  }
+
+  private committed(batch: PendingUpdate[], rows: LogRow[], waiters: Waiter[], started: bigint): void {
     for (const session of this.sessions) {
       const fromThisPeer = batch.some((item) => item.origin === session);
       const updates = fromThisPeer ? mergeByShard(batch.filter((item) => item.origin !== session)) : rows;
@@ -117,11 +151,11 @@ export class Replica {
     this.compactOne();
   }
 
-  /** Persists and forwards what is pending, then drops the sessions (graceful shutdown). */
-  close(): void {
-    this.flush();
-    this.sessions.clear();
-    this.options.log.close();
+  /** Not durable, so not acknowledged; the updates stay queued for the next commit. */
+  private failed(batch: PendingUpdate[], waiters: Waiter[], error: Error): void {
+    this.pending = batch.concat(this.pending);
+    for (const waiter of waiters) waiter.reject(error);
+    this.options.observer?.storageFailed(error);
   }
 
   private requestFlush(): void {
@@ -130,11 +164,14 @@ export class Replica {
     this.scheduleFlush(() => this.flush());
   }
 
+  /**
+   * Applies the stored snapshot, then the updates appended since, merged into one. Merging the
+   * snapshot in as well would re-encode the whole shard for nothing.
+   */
   private restore(doc: Y.Doc, shard: number): void {
-    const stored = this.options.log.load(shard);
-    if (stored.length === 0) return;
-    Y.applyUpdate(doc, stored.length === 1 ? stored[0] : Y.mergeUpdates(stored), RESTORE);
-    if (stored.length > 1) this.compact(shard);
+    const { snapshot, updates } = this.options.log.load(shard);
+    if (snapshot) Y.applyUpdate(doc, snapshot, RESTORE);
+    if (updates.length > 0) Y.applyUpdate(doc, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), RESTORE);
   }
 
   /** At most one shard per commit, so compaction never stalls a burst of writes for long. */
@@ -148,7 +185,9 @@ export class Replica {
   }
 
   private compact(shard: number): void {
-    this.options.log.compact(shard, Y.encodeStateAsUpdate(this.store.docs[shard]));
+    const done = this.options.log.compact(shard, Y.encodeStateAsUpdate(this.store.docs[shard]));
+    // A failed compaction loses nothing: the shard's updates stay in the log.
+    if (done instanceof Promise) done.catch((error: Error) => this.options.observer?.storageFailed(error));
     this.options.observer?.compacted(shard);
   }
 }

@@ -43,7 +43,8 @@ export class ShardedStore {
     this.docs = Array.from({ length: SHARD_COUNT }, () => {
       const doc = new Y.Doc();
       if (newClientId) doc.clientID = newClientId();
-      doc.on("update", () => (this.digestCache = undefined));
+      // afterTransaction, not "update": an update listener makes Yjs encode every transaction.
+      doc.on("afterTransaction", () => (this.digestCache = undefined));
       return doc;
     });
     this.writerCache = this.docs.map(() => ({ shareSize: -1, writers: [] }));

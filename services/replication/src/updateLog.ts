@@ -1,9 +1,27 @@
 import Database from "better-sqlite3";
 import { SHARD_COUNT } from "./keys";
 
+export interface StoredShard {
+  readonly snapshot?: Uint8Array;
+  readonly updates: Uint8Array[];
+}
+
 export interface LogRow {
   readonly shard: number;
   readonly update: Uint8Array;
+}
+
+/**
+ * Where a replica keeps its CRDT updates. `append` and `compact` may complete later (the worker
+ * log commits on another thread); calls complete in the order they were made.
+ */
+export interface DurableLog {
+  claimOwner(node: string): void;
+  load(shard: number): StoredShard;
+  pendingRows(shard: number): number;
+  append(rows: readonly LogRow[]): void | Promise<void>;
+  compact(shard: number, snapshot: Uint8Array): void | Promise<void>;
+  close(): void | Promise<void>;
 }
 
 /**
@@ -11,7 +29,7 @@ export interface LogRow {
  * appended since. SQLite in WAL mode with synchronous=FULL: a committed transaction survives
  * kill -9 and power loss; the caller batches many writes into one transaction (group commit).
  */
-export class UpdateLog {
+export class UpdateLog implements DurableLog {
   private readonly insert: Database.Statement<[number, Uint8Array]>;
   private readonly rowsSinceSnapshot: number[] = new Array<number>(SHARD_COUNT).fill(0);
 
@@ -56,11 +74,11 @@ export class UpdateLog {
     })();
   }
 
-  /** The stored CRDT state of a shard: snapshot first, then appended updates in order. */
-  load(shard: number): Uint8Array[] {
+  /** The stored CRDT state of a shard: its snapshot and the updates appended since, in order. */
+  load(shard: number): StoredShard {
     const snapshot = this.db.prepare("SELECT data FROM snapshots WHERE shard = ?").get(shard) as { data: Buffer } | undefined;
     const rows = this.db.prepare("SELECT data FROM updates WHERE shard = ? ORDER BY seq").all(shard) as Array<{ data: Buffer }>;
-    return [...(snapshot ? [snapshot.data] : []), ...rows.map((row) => row.data)];
+    return { snapshot: snapshot?.data, updates: rows.map((row) => row.data) };
   }
 
   pendingRows(shard: number): number {

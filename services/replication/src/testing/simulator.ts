@@ -60,6 +60,11 @@ export class Simulator {
   }
 
   async apply(step: SimOp): Promise<void> {
+    this.step(step);
+    await settle();
+  }
+
+  private step(step: SimOp): void {
     switch (step.op) {
       case "write":
         return this.write(step.node, step.key, step.value);
@@ -130,14 +135,13 @@ export class Simulator {
     });
   }
 
-  private async write(index: number, key: number, value: number | null): Promise<void> {
+  private write(index: number, key: number, value: number | null): void {
     const id = `k${key}`;
     const node = this.node(index);
     node.replica.write(COLLECTION, id, value === null ? undefined : { value }).then(
       (version) => this.acked.push({ key: id, version }),
       () => undefined,
     );
-    await settle();
   }
 
   private deliver(index: number): void {

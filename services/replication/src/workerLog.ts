@@ -1,0 +1,81 @@
+import { extname, join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { SHARD_COUNT } from "./keys";
+import { DurableLog, LogRow, StoredShard, UpdateLog } from "./updateLog";
+
+type LogRequest = { op: "append"; rows: LogRow[] } | { op: "compact"; shard: number; snapshot: Uint8Array } | { op: "close" };
+export type LogCommand = LogRequest & { id: number };
+export type LogReply = { id: number; error?: string };
+
+/**
+ * The update log with its commits on a worker thread. An fsync takes milliseconds on this disk and
+ * better-sqlite3 is synchronous: on the main thread it would stop HTTP and peer traffic for every
+ * group commit. Here the main thread keeps serving while the worker commits; reads at startup use
+ * a connection of their own. The worker handles commands one at a time, in order.
+ */
+export class WorkerLog implements DurableLog {
+  private readonly reader: UpdateLog;
+  private readonly worker: Worker;
+  private readonly rows: number[];
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+
+  constructor(path: string) {
+    this.reader = UpdateLog.open(path);
+    this.rows = Array.from({ length: SHARD_COUNT }, (_, shard) => this.reader.pendingRows(shard));
+    const typescript = extname(__filename) === ".ts";
+    this.worker = new Worker(join(__dirname, `commitWorker${extname(__filename)}`), {
+      workerData: { path },
+      execArgv: typescript ? ["-r", "ts-node/register/transpile-only"] : [],
+    });
+    this.worker.on("message", (reply: LogReply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.error) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve();
+    });
+    this.worker.on("error", (error) => this.failAll(error));
+    this.worker.on("exit", (code) => this.failAll(new Error(`commit worker exited with code ${code}`)));
+  }
+
+  claimOwner(node: string): void {
+    this.reader.claimOwner(node);
+  }
+
+  load(shard: number): StoredShard {
+    return this.reader.load(shard);
+  }
+
+  pendingRows(shard: number): number {
+    return this.rows[shard];
+  }
+
+  append(rows: readonly LogRow[]): Promise<void> {
+    for (const row of rows) this.rows[row.shard]++;
+    return this.send({ op: "append", rows: [...rows] });
+  }
+
+  compact(shard: number, snapshot: Uint8Array): Promise<void> {
+    this.rows[shard] = 0;
+    return this.send({ op: "compact", shard, snapshot });
+  }
+
+  async close(): Promise<void> {
+    await this.send({ op: "close" });
+    await this.worker.terminate();
+    this.reader.close();
+  }
+
+  private send(command: LogRequest): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...command, id });
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}

@@ -13,10 +13,20 @@ export class ReplicationMetrics implements ReplicaObserver {
   readonly peersConnected = new Gauge({ name: "dsc_replication_peers_connected", help: "Authenticated peer connections", registers: [this.registry] });
   readonly authFailures = new Counter({ name: "dsc_replication_peer_auth_failures_total", help: "Peer connections refused during authentication", labelNames: ["reason"] as const, registers: [this.registry] });
 
+  readonly replicationLag = new Histogram({
+    name: "dsc_replication_lag_seconds",
+    help: "Time from a write at its origin (its HLC wall clock) until it is applied here",
+    buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
   readonly storageErrors = new Counter({ name: "dsc_replication_storage_errors_total", help: "Failed commits or compactions of the update log", registers: [this.registry] });
 
   constructor(private readonly logger?: Logger) {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  replicated(lagMs: number): void {
+    this.replicationLag.observe(Math.max(0, lagMs) / 1000);
   }
 
   storageFailed(error: Error): void {

@@ -74,7 +74,9 @@ describe("durability and restart", () => {
 describe("peer sessions", () => {
   test("two replicas linked directly converge, and updates are not echoed back to their sender", async () => {
     const a = open(new Database(":memory:"));
-    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")) });
+    const lags: number[] = [];
+    const observer = { flushed: () => undefined, compacted: () => undefined, storageFailed: () => undefined, replicated: (ms: number) => lags.push(ms) };
+    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), observer });
     const sent = { toA: 0, toB: 0 };
     const sa = a.connect("beta-0", { send: (bytes) => (sent.toB++, setImmediate(() => sb.receive(bytes))) });
     const sb = b.connect("alpha-0", { send: (bytes) => (sent.toA++, setImmediate(() => sa.receive(bytes))) });
@@ -82,6 +84,10 @@ describe("peer sessions", () => {
     await b.write("c", "y", { from: "b" });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(b.store.read("c", "x")?.value).toEqual({ from: "a" });
+    // b measured how long alpha's write took to arrive (same clock here, so a small non-negative lag).
+    expect(lags.length).toBe(1);
+    expect(lags[0]).toBeGreaterThanOrEqual(0);
+    expect(lags[0]).toBeLessThan(5000);
     expect(a.store.digest()).toBe(b.store.digest());
     const before = { ...sent };
     await a.write("c", "z", {});

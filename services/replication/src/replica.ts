@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import { NodeId, nodeName } from "./identity";
 import { SHARD_COUNT } from "./keys";
-import { Version } from "./lww";
+import { Slot, Version } from "./lww";
 import { PeerLink, PeerSession } from "./peerSession";
 import { ShardedStore } from "./shards";
 import { DurableLog, LogRow } from "./updateLog";
@@ -24,6 +24,8 @@ export interface ReplicaObserver {
   flushed(updates: number, waiters: number, seconds: number): void;
   compacted(shard: number): void;
   storageFailed(error: Error): void;
+  /** A peer's write arrived: milliseconds between its HLC wall time (the origin's clock) and now. */
+  replicated(lagMs: number): void;
 }
 
 export interface ReplicaOptions {
@@ -63,6 +65,7 @@ export class Replica {
     options.log.claimOwner(nodeName(options.self));
     this.store.docs.forEach((doc, shard) => this.restore(doc, shard));
     this.store.docs.forEach((doc, shard) => {
+      doc.on("afterTransaction", (transaction: Y.Transaction) => this.observeArrivals(transaction));
       doc.on("update", (update: Uint8Array, origin: unknown) => {
         if (origin === RESTORE) return;
         this.pending.push({ shard, update, origin: origin instanceof PeerSession ? origin : null });
@@ -156,6 +159,21 @@ export class Replica {
     this.pending = batch.concat(this.pending);
     for (const waiter of waiters) waiter.reject(error);
     this.options.observer?.storageFailed(error);
+  }
+
+  private observeArrivals(transaction: Y.Transaction): void {
+    const observer = this.options.observer;
+    if (!observer || !(transaction.origin instanceof PeerSession)) return;
+    const now = this.now();
+    // A writer map first seen in this very transaction is still a generic AbstractType (it becomes
+    // a Y.Map on its first getMap), so read its entries through _map, which both share.
+    for (const [type, keys] of transaction.changed) {
+      for (const key of keys) {
+        const item = key === null ? undefined : type._map.get(key);
+        const slot = item && !item.deleted ? (item.content.getContent()[0] as Slot | undefined) : undefined;
+        if (slot && typeof slot.w === "number") observer.replicated(now - slot.w);
+      }
+    }
   }
 
   private requestFlush(): void {

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { Region, REGIONS } from "../identity";
 import { TcpProxy } from "./tcpProxy";
 
-const MAIN = join(__dirname, "..", "main.ts");
+/** The node's entry point: the TypeScript source through ts-node, or a compiled main.js. */
+export interface Entry {
+  readonly script: string;
+  readonly nodeArgs: readonly string[];
+}
+
+export const SOURCE_ENTRY: Entry = { script: join(__dirname, "..", "main.ts"), nodeArgs: ["-r", "ts-node/register/transpile-only"] };
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -58,6 +64,7 @@ export class NodeProcess {
     readonly dataDir: string,
     private secretFile: string,
     private readonly replica = 0,
+    private readonly entry: Entry = SOURCE_ENTRY,
   ) {
     this.logFile = `${dataDir}.log`;
   }
@@ -72,7 +79,7 @@ export class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const args = ["-r", "ts-node/register/transpile-only", MAIN, "--region", this.region, "--replica", String(this.replica)];
+    const args = [...this.entry.nodeArgs, this.entry.script, "--region", this.region, "--replica", String(this.replica)];
     args.push("--listen", `127.0.0.1:${this.apiPort}`, "--peer-listen", `127.0.0.1:${this.peerPort}`, "--data", this.dataDir, "--secret-file", this.secretFile);
     for (const peer of this.peers) args.push("--peer", `${peer.name}=${peer.url}`);
     const out = openSync(this.logFile, "a");
@@ -128,9 +135,12 @@ export class Cluster {
   private readonly proxies = new Map<string, TcpProxy>();
 
   /** direct: peers dial each other without the proxies (for benchmarks: no relay hop, no partitions). */
-  constructor(private readonly direct = false) {
+  constructor(
+    private readonly direct = false,
+    entry: Entry = SOURCE_ENTRY,
+  ) {
     writeFileSync(this.secretFile, "correct-horse-battery-staple-0123456789\n");
-    this.nodes = Object.fromEntries(REGIONS.map((region) => [region, new NodeProcess(region, join(this.root, region), this.secretFile)])) as Record<Region, NodeProcess>;
+    this.nodes = Object.fromEntries(REGIONS.map((region) => [region, new NodeProcess(region, join(this.root, region), this.secretFile, 0, entry)])) as Record<Region, NodeProcess>;
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pino from "pino";
 import { BODY_LIMIT_BYTES, buildApi, frameworkProblem } from "./http";
 import { ReplicationMetrics } from "./metrics";
@@ -103,6 +104,22 @@ describe("bad input gets a clear 4xx, never a 500", () => {
   test("an unexpected failure is a 500 without internals", () => {
     expect(frameworkProblem({ message: "disk on fire" })).toEqual({ status: 500, error: "internal", message: "internal error; see the node's log" });
     expect(frameworkProblem({ statusCode: 400, code: "FST_OTHER", message: "odd" })).toEqual({ status: 400, error: "bad_request", message: "odd" });
+  });
+});
+
+describe("storage failure", () => {
+  test("a write that cannot be committed is a 503 the client may retry, not an acknowledgement", async () => {
+    const log = new UpdateLog(new Database(":memory:"));
+    const broken = buildApi({ replica: new Replica({ self: { region: "beta", replica: 0 }, log }), node: { region: "beta", replica: 0, name: "beta-0" }, metrics: new ReplicationMetrics(), logger: pino({ level: "silent" }), peers: () => [], isReady: () => true });
+    const url = await broken.listen({ host: "127.0.0.1", port: 0 });
+    log.close();
+    try {
+      const response = await fetch(`${url}/v1/collections/c/docs/d`, { method: "PUT", body: "{}", headers: { "content-type": "application/json" } });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ error: "not_durable", message: expect.stringMatching(/retry it/) });
+    } finally {
+      await broken.close();
+    }
   });
 });
 

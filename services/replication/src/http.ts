@@ -2,7 +2,7 @@ import Fastify, { FastifyReply, LogController } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { collectionSchema, docIdSchema } from "./keys";
-import { formatVersion } from "./lww";
+import { formatVersion, Version } from "./lww";
 import { ReplicationMetrics } from "./metrics";
 import { PeerStatus } from "./peerTransport";
 import { Replica } from "./replica";
@@ -54,6 +54,15 @@ export function frameworkProblem(error: { statusCode?: number; code?: string; me
   return known ? { status, error: known[0], message: known[1] } : { status, error: "bad_request", message: error.message };
 }
 
+/** A write whose commit failed was not acknowledged: the client may retry it (503, not 500). */
+async function durably(write: () => Promise<Version>): Promise<{ ok: true; version: Version } | { ok: false; problem: Problem }> {
+  try {
+    return { ok: true, version: await write() };
+  } catch (error) {
+    return { ok: false, problem: { status: 503, error: "not_durable", message: `the write could not be committed to this node's log (${(error as Error).message}); it was not applied durably, retry it` } };
+  }
+}
+
 function send(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.code(problem.status).send({ error: problem.error, message: problem.message });
 }
@@ -87,7 +96,9 @@ export function buildApi(context: ApiContext) {
     if (!params.ok) return reject(reply, params.problem);
     const body = parse(documentBody, request.body, "body");
     if (!body.ok) return reject(reply, body.problem);
-    const version = formatVersion(await replica.write(params.value.collection, params.value.id, body.value));
+    const written = await durably(() => replica.write(params.value.collection, params.value.id, body.value));
+    if (!written.ok) return send(reply, written.problem);
+    const version = formatVersion(written.version);
     metrics.writes.inc({ op: "put" });
     return reply.header("etag", `"${version}"`).send({ collection: params.value.collection, id: params.value.id, version });
   });
@@ -108,7 +119,9 @@ export function buildApi(context: ApiContext) {
     const { collection, id } = params.value;
     const existed = replica.store.read(collection, id)?.deleted === false;
     // The tombstone is written even when absent here: it must beat an older write still in flight.
-    const version = formatVersion(await replica.write(collection, id, undefined));
+    const written = await durably(() => replica.write(collection, id, undefined));
+    if (!written.ok) return send(reply, written.problem);
+    const version = formatVersion(written.version);
     metrics.writes.inc({ op: "delete" });
     return reply.send({ collection, id, version, deleted: existed });
   });

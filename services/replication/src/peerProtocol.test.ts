@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, FRAME_STATE, FRAME_SYNC, handshakeMac, macMatches } from "./peerProtocol";
+import { decodeFrame, encodeFrame, FRAME_STATE, FRAME_SYNC, handshakeMac, macMatches, proofSchema } from "./peerProtocol";
 
 describe("frames", () => {
   test("round-trip with shard tags", () => {
@@ -26,6 +26,13 @@ describe("handshake MACs", () => {
     expect(macMatches(mac, handshakeMac(secret, "accept", "n1", "alpha-0", "beta-0"))).toBe(false);
     expect(macMatches(mac, handshakeMac(secret, "dial", "n1", "beta-0", "alpha-0"))).toBe(false);
   });
+  test("a proof must name a node as region-ordinal", () => {
+    const proof = { type: "proof", nonce: "a".repeat(64), mac: "b".repeat(64) };
+    expect(proofSchema.safeParse({ ...proof, node: "beta-1" }).success).toBe(true);
+    expect(proofSchema.safeParse({ ...proof, node: "beta-1\nforged" }).success).toBe(false);
+    expect(proofSchema.safeParse({ ...proof, node: "x".repeat(500) }).success).toBe(false);
+  });
+
   test("a MAC of the wrong length never matches", () => {
     expect(macMatches("ab".repeat(32), "ab")).toBe(false);
   });

@@ -58,8 +58,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
  */
 export const PROTOCOL = "dsc-replication/1";
 
-export const challengeSchema = z.object({ type: z.literal("challenge"), protocol: z.literal(PROTOCOL), shards: z.literal(SHARD_COUNT), node: z.string(), nonce: z.string().length(64) });
-export const proofSchema = z.object({ type: z.literal("proof"), node: z.string(), nonce: z.string().length(64), mac: z.string().length(64) });
+const nodeNameSchema = z.string().regex(/^[a-z]+-\d{1,4}$/);
+
+export const challengeSchema = z.object({ type: z.literal("challenge"), protocol: z.literal(PROTOCOL), shards: z.literal(SHARD_COUNT), node: nodeNameSchema, nonce: z.string().length(64) });
+export const proofSchema = z.object({ type: z.literal("proof"), node: nodeNameSchema, nonce: z.string().length(64), mac: z.string().length(64) });
 export const acceptSchema = z.object({ type: z.literal("accept"), mac: z.string().length(64) });
 
 export function newNonce(): string {

@@ -133,11 +133,15 @@ export class Replica {
     );
   }
 
-  /** Persists and forwards what is pending, then drops the sessions (graceful shutdown). */
-  async close(): Promise<void> {
-    while (this.committing || this.pending.length > 0) {
+  /**
+   * Persists and forwards what is pending, then drops the sessions (graceful shutdown). Gives up
+   * after `drainMs` if storage keeps failing: those writes were never acknowledged.
+   */
+  async close(drainMs = 5000): Promise<void> {
+    const deadline = Date.now() + drainMs;
+    while ((this.committing || this.pending.length > 0) && Date.now() < deadline) {
       this.flush();
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     this.sessions.clear();
     await this.options.log.close();

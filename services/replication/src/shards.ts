@@ -96,7 +96,7 @@ export class ShardedStore {
 
   /** Number of distinct keys (live and deleted). */
   keyCount(): number {
-    return this.allKeys().length;
+    return this.keySet().size;
   }
 
   private resolve(shard: number, key: string): StoredDoc | undefined {
@@ -145,10 +145,14 @@ export class ShardedStore {
   }
 
   private allKeys(): string[] {
+    return [...this.keySet()].sort();
+  }
+
+  private keySet(): Set<string> {
     const keys = new Set<string>();
     for (let shard = 0; shard < SHARD_COUNT; shard++) {
       for (const writer of this.writers(shard)) for (const key of writer.map.keys()) keys.add(key);
     }
-    return [...keys].sort();
+    return keys;
   }
 }

@@ -30,7 +30,7 @@ PLAN="${DSC_PLAN:-$STATE/plan.json}"
 CONFIG="$STATE/Pulumi.$STACK.yaml"
 mkdir -p "$STATE" "$(dirname "$PLAN")"
 
-# The CLI, with the project's program served by the SDK's language runtime (scripts/pulumi-run.ts says why).
+# The CLI with the Node.js language host built by the toolchain, which runs the program (scripts/pulumi.sh).
 pulumi_with_program() {
   bash scripts/pulumi.sh "$@"
 }

@@ -11,10 +11,14 @@
 #   PULUMI_SKIP_UPDATE_CHECK=true                    no call home for a newer CLI
 #   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true plugins come from .toolchain/bin, never from a download
 #   PATH                    .toolchain/bin first, so the engine finds pulumi-resource-* there ("ambient" plugins)
+#   DSC_LANGUAGE_HOST_BIN   .toolchain/language-host, the Node.js language host: NOT put on PATH here (it cannot
+#                           run policy packs; scripts/pulumi.sh adds it for the commands that run the program).
+#                           In a shell: PATH="$DSC_LANGUAGE_HOST_BIN:$PATH" pulumi preview -s local
 
 DSC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DSC_ROOT
 export DSC_TOOLCHAIN_BIN="$DSC_ROOT/.toolchain/bin"
+export DSC_LANGUAGE_HOST_BIN="$DSC_ROOT/.toolchain/language-host"
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$DSC_ROOT/.state/backend}"
 export PULUMI_HOME="${PULUMI_HOME:-$DSC_ROOT/.state/pulumi-home}"

@@ -1,14 +1,16 @@
 /**
- * Runs one `pulumi` CLI command against this project's TypeScript program:
+ * Runs one `pulumi` CLI command against this project's TypeScript program without the Node.js language host:
  *
- *   npx ts-node --transpile-only scripts/pulumi-run.ts preview -s local --save-plan plan.json
+ *   npx ts-node --transpile-only scripts/pulumi-run.ts preview -s local --policy-pack policy
  *
- * Why: the CLI runs a Node.js program through the `pulumi-language-nodejs` plugin, and the Go module proxy
- * refuses that module (see scripts/README.md), so it cannot be built here. The CLI can also attach to a
- * language runtime that is already running (`--client`), which is how the Automation API runs inline
- * programs: this script does the same with the SDK's own runtime (`LanguageServer` from
- * @pulumi/pulumi/automation) serving the project's `main` program, then runs the real CLI with `--client`.
- * The engine, plans, state and provider plugins are all the real ones.
+ * Why: scripts/pulumi.sh sends commands with `--policy-pack` here. The language host that can be built here
+ * (sdk/v3 v3.68.0, see scripts/README.md) runs programs but not policy packs (no `RunPlugin`), and the CLI uses
+ * the first `pulumi-language-nodejs` on PATH for both. So for those commands that host stays off PATH, a host
+ * that runs policy packs is put there (policy/engine/with-policy-host.sh), and the program comes from this
+ * script: the CLI can attach to a language runtime that is already running (`--client`), as the Automation
+ * API does for inline programs, and this script serves the project's `main` program with the SDK's own
+ * runtime (`LanguageServer` from @pulumi/pulumi/automation). The engine, plans, state and provider plugins are
+ * all the real ones.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";

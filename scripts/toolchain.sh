@@ -18,11 +18,17 @@ readonly PULUMI_VERSION="v3.274.1"
 # pseudo-version (commit f47bc2d6f199 of 2026-01-15). v4.34.2, the npm SDK's version, is refused with 403.
 readonly KUBERNETES_MODULE_VERSION="v4.0.0-20260115033456-f47bc2d6f199"
 readonly KUBERNETES_VERSION_STAMP="4.0.0-20260115033456-f47bc2d6f199"
+# The Node.js language host's own module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) is refused by the proxy (403);
+# it is still a package of sdk/v3 up to v3.68.0, the newest served version that has it (scripts/README.md).
+readonly LANGUAGE_HOST_SDK_VERSION="v3.68.0"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly WRAPPERS="$ROOT/scripts/toolchain"
 readonly BIN="$ROOT/.toolchain/bin"
+# Not in $BIN: this old host cannot run policy packs (no RunPlugin), and policy/engine puts a host that can after
+# $BIN on PATH. scripts/pulumi.sh puts this folder first only for commands that run the program.
+readonly LANGUAGE_HOST_BIN="$ROOT/.toolchain/language-host"
 
 usage() {
   cat <<EOF
@@ -32,6 +38,7 @@ Builds into .toolchain/bin (git-ignored), from the Go module proxy:
   pulumi                         CLI ${PULUMI_VERSION} (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
   pulumi-resource-kubernetes     Kubernetes provider, module version ${KUBERNETES_MODULE_VERSION}
   pulumi-resource-pulumi-nodejs  launcher for dynamic providers (shell script shipped in sdk/v3)
+  pulumi-language-nodejs         Node.js language host from sdk/v3 ${LANGUAGE_HOST_SDK_VERSION}, into .toolchain/language-host
 A 'pulumi' already on PATH with version >= ${PULUMI_VERSION} is used instead of building one.
 
 Environment:
@@ -124,10 +131,12 @@ install_dynamic_provider_launcher() {
   install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
-# link_into_project FILE: hard link when the cache is on the same file system (no copy of ~100 MB), else copy.
+# link_into_project FILE [DIR]: hard link into DIR (default $BIN) when the cache is on the same file system (no
+# copy of ~100 MB), else copy.
 link_into_project() {
-  mkdir -p "$BIN"
-  ln -f "$1" "$BIN/$(basename "$1")" 2>/dev/null || cp -f "$1" "$BIN/$(basename "$1")"
+  local dir="${2:-$BIN}"
+  mkdir -p "$dir"
+  ln -f "$1" "$dir/$(basename "$1")" 2>/dev/null || cp -f "$1" "$dir/$(basename "$1")"
 }
 
 main() {
@@ -149,7 +158,7 @@ main() {
   flock 9
   log "cache: $CACHE_ROOT"
 
-  local existing cli k8s
+  local existing cli k8s host
   existing="$(usable_pulumi_on_path)"
   if [ -n "$existing" ]; then
     log "pulumi: using $existing ($("$existing" version))"
@@ -171,7 +180,19 @@ main() {
   link_into_project "$k8s/pulumi-resource-kubernetes"
   install_dynamic_provider_launcher
 
-  log "ready in $BIN: $(ls "$BIN" | tr '\n' ' ')($("$BIN/pulumi" version))"
+  if [ -n "$existing" ] && [ -x "$(dirname "$existing")/pulumi-language-nodejs" ]; then
+    # A Pulumi distribution ships the host of its own release: better than the old one built here.
+    mkdir -p "$LANGUAGE_HOST_BIN"
+    ln -sf "$(dirname "$existing")/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
+  else
+    host="$(tool_cache language-nodejs "$LANGUAGE_HOST_SDK_VERSION")"
+    go_build "$host/pulumi-language-nodejs" "$WRAPPERS/language-nodejs" \
+      github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_HOST_SDK_VERSION"
+    link_into_project "$host/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN"
+  fi
+
+  log "ready in $BIN: $(ls "$BIN" | tr '\n' ' ')($("$BIN/pulumi" version)); language host in $LANGUAGE_HOST_BIN"
 }
 
 main "$@"

@@ -51,6 +51,10 @@ describe("durability and restart", () => {
       expect(reopened.store.keyCount()).toBe(300);
       expect(reopened.store.digest()).toBe(replica.store.digest());
       await replica.close();
+      // Once the worker is gone, a commit fails at once instead of waiting forever.
+      const log = new WorkerLog(path);
+      await log.close();
+      await expect(log.append([{ shard: 0, update: new Uint8Array([0, 0]) }])).rejects.toThrow(/commit worker exited/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

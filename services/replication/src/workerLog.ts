@@ -19,6 +19,7 @@ export class WorkerLog implements DurableLog {
   private readonly rows: number[];
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 0;
+  private dead: Error | undefined;
 
   constructor(path: string) {
     this.reader = UpdateLog.open(path);
@@ -69,12 +70,14 @@ export class WorkerLog implements DurableLog {
   private send(command: LogRequest): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.dead) return reject(this.dead);
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ ...command, id });
     });
   }
 
   private failAll(error: Error): void {
+    this.dead = error;
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }

@@ -8,6 +8,12 @@ describe("frames", () => {
     expect(decoded.entries.map((e) => [e.shard, [...e.payload]])).toEqual([[3, [1, 2, 3]], [15, []]]);
   });
 
+  test("state frames carry the sender's connected peers", () => {
+    const frame = { kind: FRAME_STATE, entries: [{ shard: 0, payload: new Uint8Array([0]) }], connected: ["beta-0", "gamma-1"] } as const;
+    expect(decodeFrame(encodeFrame(frame)).connected).toEqual(["beta-0", "gamma-1"]);
+    expect(decodeFrame(encodeFrame({ kind: FRAME_SYNC, entries: [] })).connected).toBeUndefined();
+  });
+
   test("malformed frames are rejected", () => {
     expect(() => decodeFrame(new Uint8Array([7, 0]))).toThrow(/unknown frame kind 7/);
     expect(() => decodeFrame(encodeFrame({ kind: FRAME_STATE, entries: [{ shard: 99, payload: new Uint8Array() }] }))).toThrow(/shard 99 out of range/);

@@ -7,7 +7,8 @@ import { SHARD_COUNT } from "./keys";
 /**
  * Binary frames exchanged after authentication. A SYNC frame carries y-protocols sync messages
  * (step 1, step 2, update), each tagged with its shard; a STATE frame carries each shard's state
- * vector so the other side can report how far behind it is.
+ * vector (so the other side can report how far behind it is) and the names of the nodes the
+ * sender is directly connected to (so the other side need not relay their updates to it).
  */
 export const FRAME_SYNC = 0;
 export const FRAME_STATE = 1;
@@ -20,6 +21,8 @@ export interface ShardMessage {
 export interface Frame {
   readonly kind: typeof FRAME_SYNC | typeof FRAME_STATE;
   readonly entries: readonly ShardMessage[];
+  /** STATE frames only: the sender's directly connected peers. */
+  readonly connected?: readonly string[];
 }
 
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -29,6 +32,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
   for (const entry of frame.entries) {
     encoding.writeVarUint(encoder, entry.shard);
     encoding.writeVarUint8Array(encoder, entry.payload);
+  }
+  if (frame.kind === FRAME_STATE) {
+    const connected = frame.connected ?? [];
+    encoding.writeVarUint(encoder, connected.length);
+    for (const name of connected) encoding.writeVarString(encoder, name);
   }
   return encoding.toUint8Array(encoder);
 }
@@ -45,8 +53,13 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     if (shard >= SHARD_COUNT) throw new Error(`shard ${shard} out of range`);
     entries.push({ shard, payload: decoding.readVarUint8Array(decoder) });
   }
+  const connected: string[] = [];
+  if (kind === FRAME_STATE) {
+    const count = decoding.readVarUint(decoder);
+    for (let i = 0; i < count; i++) connected.push(decoding.readVarString(decoder));
+  }
   if (decoding.hasContent(decoder)) throw new Error("trailing bytes after frame");
-  return { kind, entries };
+  return kind === FRAME_STATE ? { kind, entries, connected } : { kind, entries };
 }
 
 /**
@@ -56,7 +69,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
  *   acceptor -> dialer : accept {mac = HMAC(secret, "accept", dialerNonce, acceptor, dialer)}
  * Each side's MAC binds both fresh nonces' owner and both names, so a recorded exchange cannot be replayed.
  */
-export const PROTOCOL = "dsc-replication/1";
+export const PROTOCOL = "dsc-replication/2";
 
 const nodeNameSchema = z.string().regex(/^[a-z]+-\d{1,4}$/);
 

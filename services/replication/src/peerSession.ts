@@ -19,6 +19,8 @@ export type StateVector = Map<number, number>;
  */
 export class PeerSession {
   private peerState: StateVector[] | undefined;
+  /** Nodes the peer said it is directly connected to; undefined until its first report. */
+  private peerConnected: ReadonlySet<string> | undefined;
   lastStateAt: number | undefined;
 
   constructor(
@@ -39,6 +41,11 @@ export class PeerSession {
     if (frame.kind === FRAME_STATE) {
       this.peerState = frame.entries.map((entry) => Y.decodeStateVector(entry.payload));
       this.lastStateAt = this.now();
+      const previous = this.peerConnected;
+      this.peerConnected = new Set(frame.connected);
+      // Updates from a node the peer was connected to were not relayed to it; if that link is gone,
+      // send the peer everything it lacks according to the state vectors it just reported.
+      if (previous && [...previous].some((name) => !this.peerConnected?.has(name))) this.repair();
       return;
     }
     const replies: ShardMessage[] = [];
@@ -55,9 +62,14 @@ export class PeerSession {
     this.link.send(encodeFrame({ kind: FRAME_SYNC, entries }));
   }
 
-  sendState(): void {
+  sendState(connected: readonly string[]): void {
     const entries = this.docs.map((doc, shard) => ({ shard, payload: Y.encodeStateVector(doc) }));
-    this.link.send(encodeFrame({ kind: FRAME_STATE, entries }));
+    this.link.send(encodeFrame({ kind: FRAME_STATE, entries, connected }));
+  }
+
+  /** Whether the peer receives `node`'s updates directly, so relaying them to it is redundant. */
+  hears(node: string): boolean {
+    return this.peerConnected?.has(node) === true;
   }
 
   /**
@@ -66,14 +78,18 @@ export class PeerSession {
    */
   behind(): number | undefined {
     if (!this.peerState) return undefined;
-    let missing = 0;
+    return this.docs.reduce((sum, doc, shard) => sum + missingOps(doc, this.peerState?.[shard] ?? new Map<number, number>()), 0);
+  }
+
+  private repair(): void {
+    const entries: ShardMessage[] = [];
     this.docs.forEach((doc, shard) => {
       const theirs = this.peerState?.[shard] ?? new Map<number, number>();
-      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
-        missing += Math.max(0, clock - (theirs.get(client) ?? 0));
-      }
+      if (!missingOps(doc, theirs)) return;
+      const diff = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(theirs));
+      entries.push(this.message(shard, (encoder) => syncProtocol.writeUpdate(encoder, diff)));
     });
-    return missing;
+    if (entries.length > 0) this.link.send(encodeFrame({ kind: FRAME_SYNC, entries }));
   }
 
   private message(shard: number, write: (encoder: encoding.Encoder) => void): ShardMessage {
@@ -81,4 +97,11 @@ export class PeerSession {
     write(encoder);
     return { shard, payload: encoding.toUint8Array(encoder) };
   }
+}
+
+/** Operations in `doc` that a replica with state vector `theirs` has not seen. */
+function missingOps(doc: Y.Doc, theirs: StateVector): number {
+  let missing = 0;
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) missing += Math.max(0, clock - (theirs.get(client) ?? 0));
+  return missing;
 }

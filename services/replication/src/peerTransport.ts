@@ -67,7 +67,7 @@ export class PeerTransport {
 
   constructor(private readonly options: PeerTransportOptions) {
     this.dials = options.peers.map((target) => ({ target, connecting: false, backoffMs: 100 }));
-    this.stateTimer = setInterval(() => this.connections.forEach((c) => c.session.sendState()), STATE_INTERVAL_MS);
+    this.stateTimer = setInterval(() => options.replica.reportState(), STATE_INTERVAL_MS);
     this.stateTimer.unref();
   }
 

@@ -99,8 +99,8 @@ describe("peer sessions", () => {
     // One update a -> b; b persists it but forwards it to nobody (a is its origin).
     expect(sent.toB - before.toB).toBe(1);
     expect(sent.toA - before.toA).toBe(0);
-    sa.sendState();
-    sb.sendState();
+    a.reportState();
+    b.reportState();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sa.behind()).toBe(0);
     expect(Y.encodeStateVector(a.store.docs[0])).toEqual(Y.encodeStateVector(b.store.docs[0]));

@@ -95,6 +95,12 @@ export class Replica {
     this.sessions.delete(session);
   }
 
+  /** Sends every peer this node's state vectors and the names of the peers it is connected to. */
+  reportState(): void {
+    const connected = [...this.sessions].map((session) => session.remote);
+    for (const session of this.sessions) session.sendState(connected);
+  }
+
   pendingCount(): number {
     return this.pending.length;
   }
@@ -149,8 +155,9 @@ export class Replica {
 
   private committed(batch: PendingUpdate[], rows: LogRow[], waiters: Waiter[], started: bigint): void {
     for (const session of this.sessions) {
-      const fromThisPeer = batch.some((item) => item.origin === session);
-      const updates = fromThisPeer ? mergeByShard(batch.filter((item) => item.origin !== session)) : rows;
+      // Relay what came from another peer unless this peer hears that one directly (full mesh).
+      const wanted = batch.filter((item) => item.origin === null || (item.origin !== session && !session.hears(item.origin.remote)));
+      const updates = wanted.length === batch.length ? rows : mergeByShard(wanted);
       if (updates.length > 0) session.sendUpdates(updates);
     }
     for (const waiter of waiters) waiter.resolve();

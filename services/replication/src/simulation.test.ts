@@ -24,6 +24,8 @@ const op: fc.Arbitrary<SimOp> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("reconnect" as const), a: node, b: node }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const), node }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("report" as const), node }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("cut" as const), a: node, b: node }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 5 }) }) },
 );
 // Clock skews of up to 20 ms between regions make "latest" disagree with wall-clock order.
@@ -82,5 +84,28 @@ test("a write made after seeing another region's write wins, whatever the clocks
   const winner = sim.acked.at(-1);
   expect(winner?.version.writer.region).toBe("gamma");
   expect(sim.lostWrites()).toEqual([]);
+  sim.close();
+});
+
+test("a relay skipped because the peer heard the origin directly is repaired when that link goes", async () => {
+  const sim = new Simulator(IDS, [0, 0, 0]);
+  const report = async (): Promise<void> => {
+    for (const node of [0, 1, 2]) await sim.apply({ op: "report", node });
+    await sim.drain();
+  };
+  await report();
+  // alpha-gamma goes down; beta still believes gamma hears alpha directly, so it does not relay.
+  await sim.apply({ op: "cut", a: 0, b: 2 });
+  await sim.apply({ op: "write", node: 0, key: 1, value: 7 });
+  await sim.drain();
+  expect(sim.has(1, 1, 7)).toBe(true);
+  expect(sim.has(2, 1, 7)).toBe(false);
+  // gamma's next report no longer lists alpha: beta sends gamma what it lacks, then relays.
+  await report();
+  expect(sim.has(2, 1, 7)).toBe(true);
+  await sim.apply({ op: "write", node: 0, key: 2, value: 8 });
+  await sim.drain();
+  expect(sim.has(2, 2, 8)).toBe(true);
+  expect(new Set(sim.digests()).size).toBe(1);
   sim.close();
 });

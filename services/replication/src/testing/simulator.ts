@@ -5,7 +5,10 @@ import { PeerSession } from "../peerSession";
 import { Replica } from "../replica";
 import { UpdateLog } from "../updateLog";
 
-/** One step of a schedule; indexes are taken modulo whatever they index. */
+/**
+ * One step of a schedule; indexes are taken modulo whatever they index. "report" sends a node's
+ * periodic state report (state vectors and connected peers) to its peers.
+ */
 export type SimOp =
   | { op: "write"; node: number; key: number; value: number | null }
   | { op: "flush"; node: number }
@@ -13,7 +16,9 @@ export type SimOp =
   | { op: "duplicate"; index: number }
   | { op: "drop"; index: number }
   | { op: "reconnect"; a: number; b: number }
+  | { op: "cut"; a: number; b: number }
   | { op: "restart"; node: number }
+  | { op: "report"; node: number }
   | { op: "advance"; ms: number };
 
 interface InFlight {
@@ -80,8 +85,12 @@ export class Simulator {
         return;
       case "reconnect":
         return this.connect(step.a % this.nodes.length, step.b % this.nodes.length);
+      case "cut":
+        return this.cut(step.a % this.nodes.length, step.b % this.nodes.length);
       case "restart":
         return this.restart(step.node % this.nodes.length);
+      case "report":
+        return this.node(step.node).replica.reportState();
       case "advance":
         this.time += step.ms;
         return;
@@ -166,6 +175,29 @@ export class Simulator {
     // Both step 1 messages were sent before the far end existed: send them again now that it does.
     ab.start();
     ba.start();
+  }
+
+  /** Takes a link down for good (until a reconnect or the final heal), as a partition would. */
+  private cut(a: number, b: number): void {
+    const key = `${Math.min(a, b)}-${Math.max(a, b)}`;
+    const link = this.links.get(key);
+    this.disconnect(key);
+    for (const node of this.nodes) for (const session of link ?? []) if (node.replica.sessions.has(session)) node.replica.disconnect(session);
+  }
+
+  /** Runs the network without reconnecting anything, until nothing is in flight. */
+  async drain(maxRounds = 100): Promise<void> {
+    for (let round = 0; round < maxRounds && (this.queue.length > 0 || this.nodes.some((n) => n.replica.pendingCount() > 0)); round++) {
+      for (const node of this.nodes) node.replica.flush();
+      await settle();
+      while (this.queue.length > 0) this.deliver(0);
+    }
+  }
+
+  /** Whether a node currently shows the document of `key` with this value. */
+  has(node: number, key: number, value: number): boolean {
+    const doc = this.nodes[node].replica.store.read(COLLECTION, `k${key}`);
+    return doc !== undefined && !doc.deleted && (doc.value as { value: number }).value === value;
   }
 
   private disconnect(key: string): void {

@@ -2,15 +2,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Binaries the engine tests run: the CLI, and the provider the test program uses. */
-export const REQUIRED_BINARIES = ["pulumi", "pulumi-resource-kubernetes"] as const;
+/**
+ * Files under .toolchain the engine tests run: the CLI, the provider the test programs use, and the Node.js
+ * language host (in its own folder: scripts/toolchain.sh says why it is not in bin/).
+ */
+export const REQUIRED_FILES = ["bin/pulumi", "bin/pulumi-resource-kubernetes", "language-host/pulumi-language-nodejs"] as const;
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
-/** The message a test run shows when binaries are missing: what is missing and the one command that fixes it. */
-export function missingToolchainMessage(binDir: string, missing: readonly string[]): string {
+/** The message a test run shows when files are missing: what is missing and the one command that fixes it. */
+export function missingToolchainMessage(root: string, missing: readonly string[]): string {
   return (
-    `The Pulumi engine is not built: ${missing.join(", ")} not found in ${binDir}. ` +
+    `The Pulumi engine is not built: ${missing.join(", ")} not found in ${root}. ` +
     "Run `npm run toolchain` (scripts/toolchain.sh builds it from Go modules; cold build takes many minutes), " +
     "then run the tests again. `npm test` does this for you."
   );
@@ -19,12 +22,16 @@ export function missingToolchainMessage(binDir: string, missing: readonly string
 /** The toolchain root for `PulumiCommand.get({ root })` (it runs `<root>/bin/pulumi`); throws when incomplete. */
 export function requireToolchain(projectRoot: string = PROJECT_ROOT): string {
   const root = path.join(projectRoot, ".toolchain");
-  const binDir = path.join(root, "bin");
-  const missing = REQUIRED_BINARIES.filter((name) => !isExecutable(path.join(binDir, name)));
+  const missing = REQUIRED_FILES.filter((file) => !isExecutable(path.join(root, file)));
   if (missing.length > 0) {
-    throw new Error(missingToolchainMessage(binDir, missing));
+    throw new Error(missingToolchainMessage(root, missing));
   }
   return root;
+}
+
+/** The folder holding `pulumi-language-nodejs`, to put on PATH for a program the CLI runs itself. */
+export function languageHostDir(toolchainRoot: string): string {
+  return path.join(toolchainRoot, "language-host");
 }
 
 function isExecutable(file: string): boolean {

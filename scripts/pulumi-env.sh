@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The offline environment for the Pulumi engine built by scripts/toolchain.sh.
 # Source it from bash:   . scripts/pulumi-env.sh
 #

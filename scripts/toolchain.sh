@@ -192,7 +192,7 @@ main() {
     link_into_project "$host/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN"
   fi
 
-  log "ready in $BIN: $(ls "$BIN" | tr '\n' ' ')($("$BIN/pulumi" version)); language host in $LANGUAGE_HOST_BIN"
+  log "ready in $BIN: $(cd "$BIN" && printf '%s ' *)($("$BIN/pulumi" version)); language host in $LANGUAGE_HOST_BIN"
 }
 
 main "$@"

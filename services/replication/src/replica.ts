@@ -14,6 +14,14 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+interface QueuedWrite {
+  readonly collection: string;
+  readonly id: string;
+  readonly value: unknown | undefined;
+  readonly resolve: (version: Version) => void;
+  readonly reject: (error: Error) => void;
+}
+
 interface PendingUpdate {
   readonly shard: number;
   readonly update: Uint8Array;
@@ -51,6 +59,7 @@ export class Replica {
   readonly sessions = new Set<PeerSession>();
   private pending: PendingUpdate[] = [];
   private waiters: Waiter[] = [];
+  private queued: QueuedWrite[] = [];
   private flushScheduled = false;
   private committing = false;
   private readonly now: () => number;
@@ -74,14 +83,16 @@ export class Replica {
     });
   }
 
-  /** Writes a document (value undefined deletes it); resolves once the write is durable here. */
-  async write(collection: string, id: string, value: unknown | undefined): Promise<Version> {
-    const version = this.store.write(collection, id, value);
-    await new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+  /**
+   * Writes a document (value undefined deletes it); resolves with its version once the write is
+   * durable here. Writes wait for the next group commit, which applies them to the Yjs documents
+   * together (one transaction per shard) and commits them.
+   */
+  write(collection: string, id: string, value: unknown | undefined): Promise<Version> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ collection, id, value, resolve, reject });
       this.requestFlush();
     });
-    return version;
   }
 
   connect(remote: string, link: PeerLink): PeerSession {
@@ -101,8 +112,9 @@ export class Replica {
     for (const session of this.sessions) session.sendState(connected);
   }
 
+  /** Writes and peer updates not yet committed. */
   pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length + this.queued.length;
   }
 
   /**
@@ -111,7 +123,9 @@ export class Replica {
    */
   flush(): void {
     this.flushScheduled = false;
-    if (this.committing || (this.pending.length === 0 && this.waiters.length === 0)) return;
+    if (this.committing) return;
+    this.applyQueued();
+    if (this.pending.length === 0 && this.waiters.length === 0) return;
     const started = process.hrtime.bigint();
     const batch = this.pending;
     const waiters = this.waiters;
@@ -130,7 +144,7 @@ export class Replica {
       () => {
         this.committing = false;
         this.committed(batch, rows, waiters, started);
-        if (this.pending.length > 0 || this.waiters.length > 0) this.requestFlush();
+        if (this.pending.length > 0 || this.queued.length > 0) this.requestFlush();
       },
       (error: Error) => {
         this.committing = false;
@@ -145,12 +159,20 @@ export class Replica {
    */
   async close(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
-    while ((this.committing || this.pending.length > 0) && Date.now() < deadline) {
+    while ((this.committing || this.pending.length > 0 || this.queued.length > 0) && Date.now() < deadline) {
       this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     this.sessions.clear();
     await this.options.log.close();
+  }
+
+  private applyQueued(): void {
+    if (this.queued.length === 0) return;
+    const writes = this.queued;
+    this.queued = [];
+    const versions = this.store.writeBatch(writes);
+    writes.forEach((write, i) => this.waiters.push({ resolve: () => write.resolve(versions[i]), reject: write.reject }));
   }
 
   private committed(batch: PendingUpdate[], rows: LogRow[], waiters: Waiter[], started: bigint): void {

@@ -1,7 +1,8 @@
 /**
  * Seeded, deterministic simulation of three replicas under hostile schedules: messages delayed,
- * reordered, duplicated and dropped, connections re-established, nodes crashed and reloaded from
- * their SQLite storage. After every schedule the network is healed and drained, then all replicas
+ * reordered, duplicated and dropped, connections re-established or cut, group commits completing
+ * late (as on the commit worker), nodes crashed and reloaded from their SQLite storage. After
+ * every schedule the network is healed and drained, then all replicas
  * must hold identical state and every acknowledged write must still be visible (or superseded).
  */
 import fc from "fast-check";
@@ -19,6 +20,7 @@ const index = fc.nat({ max: 1000 });
 const op: fc.Arbitrary<SimOp> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant("write" as const), node, key: fc.integer({ min: 0, max: 4 }), value: fc.option(fc.nat({ max: 99 }), { freq: 5 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("flush" as const), node }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("commit" as const), node }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant("deliver" as const), index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("duplicate" as const), index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), index }) },

@@ -4,6 +4,7 @@ import { compareVersions, Version } from "../lww";
 import { PeerSession } from "../peerSession";
 import { Replica } from "../replica";
 import { UpdateLog } from "../updateLog";
+import { DeferredLog } from "./deferredLog";
 
 /**
  * One step of a schedule; indexes are taken modulo whatever they index. "report" sends a node's
@@ -12,6 +13,7 @@ import { UpdateLog } from "../updateLog";
 export type SimOp =
   | { op: "write"; node: number; key: number; value: number | null }
   | { op: "flush"; node: number }
+  | { op: "commit"; node: number }
   | { op: "deliver"; index: number }
   | { op: "duplicate"; index: number }
   | { op: "drop"; index: number }
@@ -31,6 +33,7 @@ interface SimNode {
   readonly db: Database.Database;
   readonly skewMs: number;
   replica: Replica;
+  log: DeferredLog;
 }
 
 export interface AckedWrite {
@@ -57,7 +60,7 @@ export class Simulator {
   constructor(ids: readonly NodeId[], skews: readonly number[]) {
     this.nodes = ids.map((id, i) => {
       const db = new Database(":memory:");
-      const node: SimNode = { id, db, skewMs: skews[i] ?? 0, replica: undefined as unknown as Replica };
+      const node = { id, db, skewMs: skews[i] ?? 0 } as SimNode;
       node.replica = this.open(node);
       return node;
     });
@@ -75,6 +78,8 @@ export class Simulator {
         return this.write(step.node, step.key, step.value);
       case "flush":
         return this.node(step.node).replica.flush();
+      case "commit":
+        return this.node(step.node).log.complete();
       case "deliver":
         return this.deliver(step.index);
       case "duplicate":
@@ -101,9 +106,8 @@ export class Simulator {
   async heal(maxRounds = 100): Promise<void> {
     for (let a = 0; a < this.nodes.length; a++) for (let b = a + 1; b < this.nodes.length; b++) this.connect(a, b);
     for (let round = 0; round < maxRounds; round++) {
-      for (const node of this.nodes) node.replica.flush();
-      await settle();
-      if (this.queue.length === 0 && this.nodes.every((n) => n.replica.pendingCount() === 0)) return;
+      await this.commitEverywhere();
+      if (this.queue.length === 0 && this.nodes.every((n) => n.replica.pendingCount() === 0 && n.log.outstanding() === 0)) return;
       while (this.queue.length > 0) this.deliver(0);
     }
     throw new Error(`network still busy after ${maxRounds} rounds`);
@@ -133,10 +137,12 @@ export class Simulator {
     return this.nodes[index % this.nodes.length];
   }
 
+  /** A fresh Replica over the node's database; commits still outstanding in the old log are lost. */
   private open(node: SimNode): Replica {
+    node.log = new DeferredLog(new UpdateLog(node.db));
     return new Replica({
       self: node.id,
-      log: new UpdateLog(node.db),
+      log: node.log,
       now: () => this.time + node.skewMs,
       newClientId: () => this.nextClientId++,
       scheduleFlush: () => undefined,
@@ -187,11 +193,18 @@ export class Simulator {
 
   /** Runs the network without reconnecting anything, until nothing is in flight. */
   async drain(maxRounds = 100): Promise<void> {
-    for (let round = 0; round < maxRounds && (this.queue.length > 0 || this.nodes.some((n) => n.replica.pendingCount() > 0)); round++) {
-      for (const node of this.nodes) node.replica.flush();
-      await settle();
+    for (let round = 0; round < maxRounds && (this.queue.length > 0 || this.nodes.some((n) => n.replica.pendingCount() > 0 || n.log.outstanding() > 0)); round++) {
+      await this.commitEverywhere();
       while (this.queue.length > 0) this.deliver(0);
     }
+  }
+
+  /** Starts a group commit on every node and lets every outstanding commit complete. */
+  private async commitEverywhere(): Promise<void> {
+    for (const node of this.nodes) node.replica.flush();
+    await settle();
+    for (const node of this.nodes) node.log.completeAll();
+    await settle();
   }
 
   /** Whether a node currently shows the document of `key` with this value. */

@@ -52,7 +52,7 @@ test("replicas converge and keep every acknowledged write under hostile schedule
         sim.close();
       }
     }),
-    { numRuns: 150, seed: 20261125 },
+    { numRuns: 300, seed: 20261125 },
   );
 });
 

@@ -7,7 +7,7 @@ export class ReplicationMetrics implements ReplicaObserver {
   readonly registry = new Registry();
   readonly writes = new Counter({ name: "dsc_replication_writes_total", help: "Acknowledged writes by operation", labelNames: ["op"] as const, registers: [this.registry] });
   readonly rejected = new Counter({ name: "dsc_replication_rejected_requests_total", help: "Requests refused with a 4xx, by status", labelNames: ["status"] as const, registers: [this.registry] });
-  readonly commitBatch = new Histogram({ name: "dsc_replication_commit_batch_updates", help: "Yjs updates persisted per group commit", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: [this.registry] });
+  readonly commitWrites = new Histogram({ name: "dsc_replication_commit_writes", help: "Writes acknowledged per group commit", buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: [this.registry] });
   readonly commitSeconds = new Histogram({ name: "dsc_replication_commit_seconds", help: "Duration of a group commit (SQLite transaction with fsync, then forwarding)", buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5], registers: [this.registry] });
   readonly compactions = new Counter({ name: "dsc_replication_compactions_total", help: "Shard snapshots written", registers: [this.registry] });
   readonly peersConnected = new Gauge({ name: "dsc_replication_peers_connected", help: "Authenticated peer connections", registers: [this.registry] });
@@ -34,8 +34,8 @@ export class ReplicationMetrics implements ReplicaObserver {
     this.logger?.error({ err: error }, "update log write failed; affected writes were not acknowledged");
   }
 
-  flushed(updates: number, _waiters: number, seconds: number): void {
-    this.commitBatch.observe(updates);
+  flushed(_updates: number, writes: number, seconds: number): void {
+    this.commitWrites.observe(writes);
     this.commitSeconds.observe(seconds);
   }
 

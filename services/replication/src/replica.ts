@@ -29,7 +29,8 @@ interface PendingUpdate {
 }
 
 export interface ReplicaObserver {
-  flushed(updates: number, waiters: number, seconds: number): void;
+  /** A group commit completed: Yjs updates persisted, writes acknowledged, seconds it took. */
+  flushed(updates: number, writes: number, seconds: number): void;
   compacted(shard: number): void;
   storageFailed(error: Error): void;
   /** A peer's write arrived: milliseconds between its HLC wall time (the origin's clock) and now. */

@@ -143,18 +143,21 @@ test("a peer with the wrong secret is refused and logged, and receives nothing",
   writeFileSync(wrongSecret, "not-the-shared-secret-at-all-0000");
   const intruder = new NodeProcess("gamma", join(cluster.root, "intruder"), wrongSecret, 1);
   await intruder.allocatePorts();
-  intruder.peers = [{ name: "alpha", url: `ws://127.0.0.1:${cluster.nodes.alpha.peerPort}` }];
+  // Its own address in its peer list too, as a StatefulSet's shared list would have it.
+  intruder.peers = [{ name: "alpha", url: `ws://127.0.0.1:${cluster.nodes.alpha.peerPort}` }, { name: "me", url: `ws://127.0.0.1:${intruder.peerPort}` }];
   try {
     await intruder.start();
     await waitFor("alpha to log the refusal", async () => (/"msg":"peer refused"/.test(cluster.nodes.alpha.log()) ? true : undefined));
-    const status = await waitFor("the intruder to record the refusal", async () => {
+    const status = await waitFor("the intruder to record the refusal and its own entry", async () => {
       const current = await intruder.status();
-      return current.peers[0]?.lastError ? current : undefined;
+      return current.peers[0]?.lastError && current.peers[1]?.lastError ? current : undefined;
     });
     expect(status.peers[0]).toMatchObject({ name: "alpha", state: expect.stringMatching(/connecting|disconnected/) });
     expect(String(status.peers[0].lastError)).toMatch(/refused by peer/);
     expect(status.keys).toBe(0);
     expect((await cluster.nodes.alpha.status()).peers.map((p) => p.node)).not.toContain("gamma-1");
+    expect(status.peers[1]).toMatchObject({ name: "me", state: "disconnected", lastError: expect.stringMatching(/node itself/) });
+    expect(intruder.log()).toMatch(/peer entry is this node itself/);
   } finally {
     await intruder.stop("SIGKILL");
   }

@@ -43,6 +43,7 @@ interface DialState {
   lastError?: string;
   timer?: NodeJS.Timeout;
   backoffMs: number;
+  isSelf?: boolean;
 }
 
 const AUTH_TIMEOUT_MS = 5000;
@@ -155,7 +156,7 @@ export class PeerTransport {
       if (remote === undefined) {
         const challenge = challengeSchema.safeParse(message).data;
         if (!challenge) return this.failDial(dial, ws, "peer sent no valid challenge (protocol or shard count differs?)");
-        if (challenge.node === self) return this.failDial(dial, ws, "peer URL points at this node itself");
+        if (challenge.node === self) return this.skipSelf(dial, ws);
         remote = challenge.node;
         ws.send(JSON.stringify({ type: "proof", node: self, nonce, mac: handshakeMac(secret, "dial", challenge.nonce, self, remote) }));
         return;
@@ -182,6 +183,17 @@ export class PeerTransport {
     });
   }
 
+  /**
+   * A StatefulSet can hand every replica the same peer list, its own address included: that
+   * entry is dropped for good rather than redialled.
+   */
+  private skipSelf(dial: DialState, ws: WebSocket): void {
+    dial.isSelf = true;
+    dial.lastError = "this is the node itself; not dialled";
+    this.options.logger.info({ url: dial.target.url }, "peer entry is this node itself; not dialling it");
+    ws.close(1000, "self");
+  }
+
   private failDial(dial: DialState, ws: WebSocket, reason: string): void {
     dial.lastError = reason;
     this.options.logger.warn({ url: dial.target.url, reason }, "peer refused");
@@ -190,7 +202,7 @@ export class PeerTransport {
   }
 
   private retryLater(dial: DialState, failed: boolean): void {
-    if (this.closed) return;
+    if (this.closed || dial.isSelf) return;
     clearTimeout(dial.timer);
     dial.timer = setTimeout(() => this.dial(dial), failed ? dial.backoffMs : 250);
     if (failed) dial.backoffMs = Math.min(dial.backoffMs * 2, MAX_BACKOFF_MS);

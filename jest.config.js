@@ -1,7 +1,7 @@
 /** One jest run for the whole repo: tests sit beside what they test as `*.test.ts`. */
 module.exports = {
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   testMatch: ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/", "/.toolchain/", "/.state/"],
   modulePathIgnorePatterns: ["<rootDir>/.toolchain/", "<rootDir>/.state/", "<rootDir>/dist/"],

@@ -6,9 +6,9 @@
 import { US_AWS_REGIONS } from "../components/cluster/aws";
 import { EUROPEAN_AZURE_LOCATIONS } from "../components/cluster/azure";
 import { ASIAN_GCP_REGIONS } from "../components/cluster/gcp";
-import { Region, REGION_CLOUD, REGIONS } from "../stacks/config";
+import { type Region, REGION_CLOUD, REGIONS } from "../stacks/config";
 
-export { Region, REGIONS };
+export { type Region, REGIONS };
 export type Cloud = (typeof REGION_CLOUD)[Region];
 
 export interface RegionRule {

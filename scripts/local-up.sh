@@ -30,11 +30,6 @@ PLAN="${DSC_PLAN:-$STATE/plan.json}"
 CONFIG="$STATE/Pulumi.$STACK.yaml"
 mkdir -p "$STATE" "$(dirname "$PLAN")"
 
-# The CLI with the Node.js language host built by the toolchain, which runs the program (scripts/pulumi.sh).
-pulumi_with_program() {
-  bash scripts/pulumi.sh "$@"
-}
-
 log "engine: $(pulumi version), backend $PULUMI_BACKEND_URL"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then
   log "creating stack '$STACK' (passphrase secrets provider; its salt is in Pulumi.$STACK.yaml)"
@@ -45,10 +40,10 @@ cp -f "Pulumi.$STACK.yaml" "$CONFIG"
 npx --no-install ts-node --transpile-only scripts/local-config.ts --stack "$STACK" --config-file "$CONFIG"
 
 log "preview -s $STACK, saving the plan to $PLAN"
-pulumi_with_program preview -s "$STACK" --config-file "$CONFIG" --save-plan "$PLAN" --non-interactive
+pulumi preview -s "$STACK" --config-file "$CONFIG" --save-plan "$PLAN" --non-interactive
 
 log "up -s $STACK with exactly that plan"
-pulumi_with_program up -s "$STACK" --config-file "$CONFIG" --plan "$PLAN" --yes --non-interactive
+pulumi up -s "$STACK" --config-file "$CONFIG" --plan "$PLAN" --yes --non-interactive
 
 log "rendered manifests:"
 find "$ROOT/.state/rendered" -name '*.yaml' 2>/dev/null | sed "s|$ROOT/||" | sort | awk -F/ '{ n[$3]++ } END { for (r in n) printf "  %s: %d files\n", r, n[r] }' >&2

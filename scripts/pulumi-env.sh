@@ -11,10 +11,9 @@
 #                           stack renders manifests to a folder). Set your own for any other stack.
 #   PULUMI_SKIP_UPDATE_CHECK=true                    no call home for a newer CLI
 #   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true plugins come from .toolchain/bin, never from a download
-#   PATH                    .toolchain/bin first, so the engine finds pulumi-resource-* there ("ambient" plugins)
-#   DSC_LANGUAGE_HOST_BIN   .toolchain/language-host, the Node.js language host: NOT put on PATH here (it cannot
-#                           run policy packs; scripts/pulumi.sh adds it for the commands that run the program).
-#                           In a shell: PATH="$DSC_LANGUAGE_HOST_BIN:$PATH" pulumi preview -s local
+#   PATH                    .toolchain/bin and .toolchain/language-host first, so the engine finds pulumi-resource-*
+#                           ("ambient" plugins) and the Node.js language host that runs programs and policy packs
+#                           (scripts/language-host). In a shell: pulumi preview -s local --policy-pack policy
 
 DSC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DSC_ROOT
@@ -29,10 +28,12 @@ fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
-case ":$PATH:" in
-  *":$DSC_TOOLCHAIN_BIN:"*) ;;
-  *) export PATH="$DSC_TOOLCHAIN_BIN:$PATH" ;;
-esac
+for dir in "$DSC_LANGUAGE_HOST_BIN" "$DSC_TOOLCHAIN_BIN"; do
+  case ":$PATH:" in
+    *":$dir:"*) ;;
+    *) export PATH="$dir:$PATH" ;;
+  esac
+done
 
 mkdir -p "$PULUMI_HOME"
 case "$PULUMI_BACKEND_URL" in

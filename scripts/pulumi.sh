@@ -1,28 +1,19 @@
 #!/usr/bin/env bash
-# `pulumi` for this project (`npm run pulumi -- <command> [flags]`): the offline environment of
-# scripts/pulumi-env.sh and the CLI from .toolchain/bin, with the Node.js language host built by
-# scripts/toolchain.sh (.toolchain/language-host) first on PATH, so the CLI runs the program itself.
-# Example: npm run pulumi -- preview -s local --save-plan plan.json
-#
-# With --policy-pack the program is served by scripts/pulumi-run.ts instead: that host (sdk/v3 v3.68.0) cannot
-# run policy packs, so the CLI must find one that can on PATH (policy/engine/with-policy-host.sh) and get the
-# program from elsewhere (scripts/README.md).
+# `pulumi` for this project (`npm run pulumi -- <command> [flags]`): the CLI from .toolchain/bin in the offline
+# environment of scripts/pulumi-env.sh, whose PATH also has the Node.js language host (.toolchain/language-host,
+# scripts/language-host) that runs the program and policy packs.
+# Examples: npm run pulumi -- preview -s local --save-plan plan.json
+#           npm run pulumi -- preview -s local --policy-pack policy --policy-pack-config policy/config/local.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/pulumi-env.sh
 . "$ROOT/scripts/pulumi-env.sh"
 cd "$ROOT"
 
-for arg in "$@"; do
-  case "$arg" in
-    --policy-pack | --policy-pack=*)
-      exec npx --no-install ts-node --transpile-only scripts/pulumi-run.ts "$@"
-      ;;
-  esac
+for tool in "$DSC_TOOLCHAIN_BIN/pulumi" "$DSC_LANGUAGE_HOST_BIN/pulumi-language-nodejs"; do
+  if [ ! -x "$tool" ]; then
+    echo "pulumi.sh: $tool not found; build the toolchain with: npm run toolchain" >&2
+    exit 3
+  fi
 done
-
-if [ ! -x "$DSC_LANGUAGE_HOST_BIN/pulumi-language-nodejs" ]; then
-  echo "pulumi.sh: no Node.js language host in $DSC_LANGUAGE_HOST_BIN; build it with: npm run toolchain" >&2
-  exit 3
-fi
-PATH="$DSC_LANGUAGE_HOST_BIN:$PATH" exec pulumi "$@"
+exec pulumi "$@"

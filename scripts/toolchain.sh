@@ -26,8 +26,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly WRAPPERS="$ROOT/scripts/toolchain"
 readonly BIN="$ROOT/.toolchain/bin"
-# Not in $BIN: this old host cannot run policy packs (no RunPlugin), and policy/engine puts a host that can after
-# $BIN on PATH. scripts/pulumi.sh puts this folder first only for commands that run the program.
+# The Node.js language host: the launcher of scripts/language-host (programs and policy packs), beside the Go host
+# it relays to. Its own folder so a distribution's host (see main) can replace both without touching $BIN.
 readonly LANGUAGE_HOST_BIN="$ROOT/.toolchain/language-host"
 
 usage() {
@@ -38,7 +38,9 @@ Builds into .toolchain/bin (git-ignored), from the Go module proxy:
   pulumi                         CLI ${PULUMI_VERSION} (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
   pulumi-resource-kubernetes     Kubernetes provider, module version ${KUBERNETES_MODULE_VERSION}
   pulumi-resource-pulumi-nodejs  launcher for dynamic providers (shell script shipped in sdk/v3)
-  pulumi-language-nodejs         Node.js language host from sdk/v3 ${LANGUAGE_HOST_SDK_VERSION}, into .toolchain/language-host
+  pulumi-language-nodejs         Node.js language host, into .toolchain/language-host: the launcher of
+                                 scripts/language-host (policy packs itself, everything else relayed to
+                                 pulumi-language-nodejs-go, the Go host from sdk/v3 ${LANGUAGE_HOST_SDK_VERSION})
 A 'pulumi' already on PATH with version >= ${PULUMI_VERSION} is used instead of building one.
 
 Environment:
@@ -131,12 +133,21 @@ install_dynamic_provider_launcher() {
   install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$BIN/pulumi-resource-pulumi-nodejs"
 }
 
-# link_into_project FILE [DIR]: hard link into DIR (default $BIN) when the cache is on the same file system (no
-# copy of ~100 MB), else copy.
+# link_into_project FILE [DIR [NAME]]: hard link into DIR (default $BIN) as NAME (default FILE's name) when the
+# cache is on the same file system (no copy of ~100 MB), else copy.
 link_into_project() {
   local dir="${2:-$BIN}"
+  local target="$dir/${3:-$(basename "$1")}"
   mkdir -p "$dir"
-  ln -f "$1" "$dir/$(basename "$1")" 2>/dev/null || cp -f "$1" "$dir/$(basename "$1")"
+  ln -f "$1" "$target" 2>/dev/null || cp -f "$1" "$target"
+}
+
+# The combined host: the Go binary under its -go name, and our launcher (scripts/language-host/host.ts) as the
+# pulumi-language-nodejs the CLI starts. rm first: the launcher's name may still be a hard link into the cache.
+install_language_host() {
+  link_into_project "$1" "$LANGUAGE_HOST_BIN" pulumi-language-nodejs-go
+  rm -f "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
+  install -m 0755 "$ROOT/scripts/language-host/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
 }
 
 main() {
@@ -183,13 +194,14 @@ main() {
   if [ -n "$existing" ] && [ -x "$(dirname "$existing")/pulumi-language-nodejs" ]; then
     # A Pulumi distribution ships the host of its own release: better than the old one built here.
     mkdir -p "$LANGUAGE_HOST_BIN"
+    rm -f "$LANGUAGE_HOST_BIN/pulumi-language-nodejs-go"
     ln -sf "$(dirname "$existing")/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
   else
     host="$(tool_cache language-nodejs "$LANGUAGE_HOST_SDK_VERSION")"
     go_build "$host/pulumi-language-nodejs" "$WRAPPERS/language-nodejs" \
       github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
       "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_HOST_SDK_VERSION"
-    link_into_project "$host/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN"
+    install_language_host "$host/pulumi-language-nodejs"
   fi
 
   log "ready in $BIN: $(cd "$BIN" && printf '%s ' *)($("$BIN/pulumi" version)); language host in $LANGUAGE_HOST_BIN"

@@ -4,7 +4,7 @@ import * as path from "node:path";
 
 /**
  * Files under .toolchain the engine tests run: the CLI, the provider the test programs use, and the Node.js
- * language host (in its own folder: scripts/toolchain.sh says why it is not in bin/).
+ * language host (the launcher of scripts/language-host, in its own folder beside the Go host it relays to).
  */
 export const REQUIRED_FILES = ["bin/pulumi", "bin/pulumi-resource-kubernetes", "language-host/pulumi-language-nodejs"] as const;
 

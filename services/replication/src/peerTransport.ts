@@ -189,6 +189,8 @@ export class PeerTransport {
    */
   private skipSelf(dial: DialState, ws: WebSocket): void {
     dial.isSelf = true;
+    // Settled now, not when the close handshake ends: status must never show the self entry as connecting.
+    dial.connecting = false;
     dial.lastError = "this is the node itself; not dialled";
     this.options.logger.info({ url: dial.target.url }, "peer entry is this node itself; not dialling it");
     ws.close(1000, "self");

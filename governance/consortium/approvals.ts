@@ -12,6 +12,13 @@ import { explainVerdict, toVerdict, type Verdict } from "./verdict";
 
 type Eip1193Provider = Parameters<typeof Safe.init>[0]["provider"];
 
+/** Something protocol-kit signs (a message or a transaction), signed by `kit` with `method`. */
+type SignWithKit = (
+  kit: Safe,
+  method: SigningMethod,
+  parentSafe?: string,
+) => Promise<{ getSignature(signer: string): SafeSignature | undefined }>;
+
 /** An owner of the Consortium Safe, with the keys that sign for it. */
 export type OwnerSigner = { kind: "eoa"; key: string } | { kind: "safe"; safe: string; keys: string[] };
 
@@ -31,19 +38,8 @@ export class ApprovalSigner {
   ) {}
 
   /** An owner's signature over the Consortium SafeMessage of typed data (e.g. a manifest). */
-  async signMessage(owner: OwnerSigner, data: EIP712TypedData): Promise<SafeSignature> {
-    if (owner.kind === "eoa") {
-      const kit = await this.kit(this.consortium, owner.key);
-      const signed = await kit.signMessage(kit.createMessage(data), SigningMethod.ETH_SIGN_TYPED_DATA_V4);
-      return signed.getSignature(addressOf(owner.key))!;
-    }
-    const inner: SafeSignature[] = [];
-    for (const key of owner.keys) {
-      const kit = await this.kit(owner.safe, key);
-      const signed = await kit.signMessage(kit.createMessage(data), SigningMethod.SAFE_SIGNATURE, this.consortium);
-      inner.push(signed.getSignature(addressOf(key))!);
-    }
-    return buildContractSignature(inner, owner.safe);
+  signMessage(owner: OwnerSigner, data: EIP712TypedData): Promise<SafeSignature> {
+    return this.signAs(owner, async (kit, method, parentSafe) => kit.signMessage(kit.createMessage(data), method, parentSafe));
   }
 
   /** A Consortium Safe transaction for `txs` (several are batched through MultiSendCallOnly). */
@@ -53,16 +49,22 @@ export class ApprovalSigner {
   }
 
   /** An owner's signature over a Consortium Safe transaction. */
-  async signTransaction(owner: OwnerSigner, tx: SafeTransaction): Promise<SafeSignature> {
+  signTransaction(owner: OwnerSigner, tx: SafeTransaction): Promise<SafeSignature> {
+    return this.signAs(owner, (kit, method, parentSafe) => kit.signTransaction(tx, method, parentSafe));
+  }
+
+  /**
+   * Signs as `owner`: an EOA signs typed data directly; a DSP Safe signs through each of its own owners (their
+   * signatures made for the Consortium Safe as parent) and contributes one contract signature (EIP-1271).
+   */
+  private async signAs(owner: OwnerSigner, sign: SignWithKit): Promise<SafeSignature> {
     if (owner.kind === "eoa") {
-      const kit = await this.kit(this.consortium, owner.key);
-      const signed = await kit.signTransaction(tx, SigningMethod.ETH_SIGN_TYPED_DATA_V4);
+      const signed = await sign(await this.kit(this.consortium, owner.key), SigningMethod.ETH_SIGN_TYPED_DATA_V4);
       return signed.getSignature(addressOf(owner.key))!;
     }
     const inner: SafeSignature[] = [];
     for (const key of owner.keys) {
-      const kit = await this.kit(owner.safe, key);
-      const signed = await kit.signTransaction(tx, SigningMethod.SAFE_SIGNATURE, this.consortium);
+      const signed = await sign(await this.kit(owner.safe, key), SigningMethod.SAFE_SIGNATURE, this.consortium);
       inner.push(signed.getSignature(addressOf(key))!);
     }
     return buildContractSignature(inner, owner.safe);

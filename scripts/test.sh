@@ -8,5 +8,8 @@ cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
 bash scripts/toolchain.sh
-npx jest --ci "$@"
+mkdir -p .state
+npx jest --ci --json --outputFile=.state/jest-results.json "$@"
 npm run --silent policy
+# The closing line CI reads as the test count (jest's own summary is not one it knows).
+node -e 'const r = require("./.state/jest-results.json"); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)'

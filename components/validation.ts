@@ -70,3 +70,8 @@ export const ownershipSchema = z.object({
   dsp: z.string().regex(/^dsp-[1-9][0-9]*$/, { error: `must look like "dsp-1" (lower case: it is also a GCP label)` }),
 });
 export type FederationOwner = z.output<typeof ownershipSchema>;
+
+/** The hardening switches of a cloud's settings that are off, named `<cloud>.<switch>` so the program can warn and export them. */
+export function hardeningSwitchesOff<S extends object>(cloud: string, settings: S, switches: readonly (keyof S & string)[]): string[] {
+  return switches.filter((name) => settings[name] === false).map((name) => `${cloud}.${name}`);
+}

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { federationCloudTags } from "../labels";
-import { cidrSchema, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
+import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
 import { eksKubeconfig } from "./kubeconfig";
 import { carveSubnet } from "./network";
 import { DspCluster } from "./types";
@@ -48,10 +48,7 @@ export interface AwsClusterOptions extends pulumi.ComponentResourceOptions {
 
 /** Hardening switches that are off, named so the program can warn and export them. */
 export function awsHardeningExceptions(s: AwsSettings): string[] {
-  const off: string[] = [];
-  if (!s.privateEndpointAccess) off.push("aws.privateEndpointAccess");
-  if (!s.secretsEncryption) off.push("aws.secretsEncryption");
-  if (!s.networkPolicyEnforcement) off.push("aws.networkPolicyEnforcement");
+  const off = hardeningSwitchesOff("aws", s, ["privateEndpointAccess", "secretsEncryption", "networkPolicyEnforcement"]);
   const missingLogs = EKS_LOG_TYPES.filter((t) => !s.controlPlaneLogTypes.includes(t));
   if (missingLogs.length > 0) off.push(`aws.controlPlaneLogTypes (missing ${missingLogs.join(", ")})`);
   return off;

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { federationCloudTags } from "../labels";
-import { cidrSchema, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
+import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
 import { carveSubnet } from "./network";
 import { DspCluster } from "./types";
 
@@ -47,11 +47,7 @@ export interface AzureClusterOptions extends pulumi.ComponentResourceOptions {
 }
 
 export function azureHardeningExceptions(s: AzureSettings): string[] {
-  const off: string[] = [];
-  if (!s.azureAdRbac) off.push("azure.azureAdRbac");
-  if (!s.disableLocalAccounts) off.push("azure.disableLocalAccounts");
-  if (!s.monitoring) off.push("azure.monitoring");
-  return off;
+  return hardeningSwitchesOff("azure", s, ["azureAdRbac", "disableLocalAccounts", "monitoring"]);
 }
 
 /**

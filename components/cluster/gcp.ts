@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { federationCloudTags } from "../labels";
-import { cidrSchema, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
+import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
 import { gkeKubeconfig } from "./kubeconfig";
 import { DspCluster } from "./types";
 
@@ -47,12 +47,7 @@ export interface GcpClusterOptions extends pulumi.ComponentResourceOptions {
 }
 
 export function gcpHardeningExceptions(s: GcpSettings): string[] {
-  const off: string[] = [];
-  if (!s.privateNodes) off.push("gcp.privateNodes");
-  if (!s.workloadIdentity) off.push("gcp.workloadIdentity");
-  if (!s.shieldedNodes) off.push("gcp.shieldedNodes");
-  if (!s.secretsEncryption) off.push("gcp.secretsEncryption");
-  return off;
+  return hardeningSwitchesOff("gcp", s, ["privateNodes", "workloadIdentity", "shieldedNodes", "secretsEncryption"]);
 }
 
 /** Roles the node service account needs to ship logs and metrics; nothing else. */

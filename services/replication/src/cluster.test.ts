@@ -1,12 +1,16 @@
 /**
- * Three real node processes on 127.0.0.1, peer links through loopback proxies, kill -9 and
- * partitions. Each test leaves the cluster converged and connected for the next one.
+ * Three real node processes on 127.0.0.1, peer links over mutual TLS through loopback proxies,
+ * the data API behind bearer tokens, kill -9 and partitions. Each test leaves the cluster
+ * converged and connected for the next one.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import WebSocket from "ws";
+import { createCa } from "../../../scripts/pki";
 import { REGIONS } from "./identity";
 import { compareVersions, parseVersion, Version } from "./lww";
 import { Cluster, NodeProcess, waitFor } from "./testing/cluster";
+import { ALL_SCOPES } from "./testing/security";
 
 jest.setTimeout(90000);
 
@@ -141,10 +145,11 @@ test("with only alpha-beta cut, writes still flow between them through gamma", a
 test("a peer with the wrong secret is refused and logged, and receives nothing", async () => {
   const wrongSecret = join(cluster.root, "wrong-secret");
   writeFileSync(wrongSecret, "not-the-shared-secret-at-all-0000");
-  const intruder = new NodeProcess("gamma", join(cluster.root, "intruder"), wrongSecret, 1);
+  // A certificate of the federation CA: only the HMAC second factor stands in its way.
+  const intruder = new NodeProcess("gamma", join(cluster.root, "intruder"), wrongSecret, await cluster.security.node("gamma-1"), cluster.nodes.alpha.token, 1);
   await intruder.allocatePorts();
   // Its own address in its peer list too, as a StatefulSet's shared list would have it.
-  intruder.peers = [{ name: "alpha", url: `ws://127.0.0.1:${cluster.nodes.alpha.peerPort}` }, { name: "me", url: `ws://127.0.0.1:${intruder.peerPort}` }];
+  intruder.peers = [{ name: "alpha", url: `wss://127.0.0.1:${cluster.nodes.alpha.peerPort}` }, { name: "me", url: `wss://127.0.0.1:${intruder.peerPort}` }];
   try {
     await intruder.start();
     await waitFor("alpha to log the refusal", async () => (/"msg":"peer refused"/.test(cluster.nodes.alpha.log()) ? true : undefined));
@@ -171,4 +176,126 @@ test("SIGTERM stops a node cleanly and it restarts with its data", async () => {
   await beta.start();
   await expectEverywhere([beta], "graceful", "g", { ok: true });
   await cluster.converged();
+});
+
+/** A counter's value in a node's Prometheus text (0 when the series does not exist yet). */
+function counter(metrics: string, series: string): number {
+  const line = metrics.split("\n").find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe("security", () => {
+  test("unauthenticated, expired, wrong-scope and wrong-collection writes are refused and written nowhere", async () => {
+    const { alpha, beta } = cluster.nodes;
+    const { security } = cluster;
+    const refused = [
+      { id: "no-token", token: null, status: 401 },
+      { id: "expired", token: await security.token(ALL_SCOPES, -1), status: 401 },
+      { id: "read-only", token: await security.token("read:* status"), status: 403 },
+      { id: "other-collection", token: await security.token("write:invoices read:*"), status: 403 },
+    ];
+    for (const attempt of refused) {
+      const result = await alpha.put("guarded", attempt.id, { attempt: attempt.id }, attempt.token);
+      expect({ id: attempt.id, status: result.status }).toEqual({ id: attempt.id, status: attempt.status });
+      expect(result.body.message).toEqual(expect.any(String));
+    }
+    const deleteAttempt = await beta.delete("guarded", "kept", await security.token("write:invoices"));
+    expect(deleteAttempt.status).toBe(403);
+    // A write that is allowed, after the refused ones: once it is everywhere, so would they be.
+    expect((await alpha.put("guarded", "allowed", { ok: true }, await security.token("write:guarded"))).status).toBe(200);
+    await expectEverywhere(cluster.list(), "guarded", "allowed", { ok: true });
+    for (const node of cluster.list()) {
+      expect((await node.list("guarded", "", 100)).items.map((item) => item.id)).toEqual(["allowed"]);
+    }
+    const metrics = await alpha.metrics();
+    expect(counter(metrics, 'dsc_replication_auth_refusals_total{status="401",reason="missing"}')).toBeGreaterThanOrEqual(1);
+    expect(counter(metrics, 'dsc_replication_auth_refusals_total{status="401",reason="expired"}')).toBeGreaterThanOrEqual(1);
+    expect(counter(metrics, 'dsc_replication_auth_refusals_total{status="403",reason="scope"}')).toBeGreaterThanOrEqual(2);
+  });
+
+  test("token keys rotate on every node without a restart: both valid, then only the new one", async () => {
+    const { security } = cluster;
+    const oldToken = cluster.nodes.alpha.token;
+    await security.rotate();
+    const newToken = await security.token();
+    for (const node of cluster.list()) {
+      await waitFor(`${node.region} to accept the new key`, async () => ((await node.get("rotation", "none", newToken)).status === 404 ? true : undefined));
+      expect((await node.get("rotation", "none", oldToken)).status).toBe(404);
+    }
+    security.retireOldKeys();
+    for (const node of cluster.list()) {
+      const refusal = await waitFor(`${node.region} to refuse the retired key`, async () => {
+        const result = await node.get("rotation", "none", oldToken);
+        return result.status === 401 ? result : undefined;
+      });
+      expect(refusal.body.message).toMatch(/unknown or retired kid/);
+      node.token = newToken;
+      expect((await node.put("rotation", node.region, { by: "new key" })).status).toBe(200);
+    }
+    await cluster.converged();
+  });
+
+  test("the peer port speaks only TLS with a federation certificate: plaintext and certificate-less clients get nothing", async () => {
+    const { alpha } = cluster.nodes;
+    const metric = 'dsc_replication_peer_tls_refusals_total{direction="in",reason="no_certificate"}';
+    const before = counter(await alpha.metrics(), metric);
+    const outcome = (url: string, options: WebSocket.ClientOptions) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(url, { ...options, handshakeTimeout: 5000 });
+        ws.on("message", () => resolve("got a challenge"));
+        ws.on("error", (error) => resolve(`error: ${error.message}`));
+        ws.on("close", () => resolve("closed"));
+      });
+    expect(await outcome(`ws://127.0.0.1:${alpha.peerPort}`, {})).toMatch(/^error|^closed/);
+    // Trusts the federation CA but has no certificate of its own.
+    const caOnly = { ca: readFileSync(cluster.security.caFile, "utf8"), checkServerIdentity: () => undefined } as unknown as WebSocket.ClientOptions;
+    expect(await outcome(`wss://127.0.0.1:${alpha.peerPort}`, caOnly)).toMatch(/^error|^closed/);
+    await waitFor("the refusal to be counted", async () => (counter(await alpha.metrics(), metric) > before ? true : undefined));
+    await waitFor("the refusal to be logged", async () => (/"reason":"tls: no_certificate"[^\n]*"msg":"peer refused"/.test(alpha.log()) ? true : undefined));
+  });
+
+  test("a peer with a certificate of another CA is refused and counted, and receives nothing", async () => {
+    const { alpha } = cluster.nodes;
+    const metric = 'dsc_replication_peer_tls_refusals_total{direction="in",reason="untrusted_certificate"}';
+    const before = counter(await alpha.metrics(), metric);
+    const rogueCa = await createCa("someone else's CA");
+    // It trusts the federation CA, so it does reach the point of presenting its own certificate.
+    const intruder = new NodeProcess("beta", join(cluster.root, "rogue"), cluster.secretFile, await cluster.security.node("beta-1", rogueCa), alpha.token, 1);
+    await intruder.allocatePorts();
+    intruder.peers = [{ name: "alpha", url: `wss://127.0.0.1:${alpha.peerPort}` }];
+    try {
+      await intruder.start();
+      await waitFor("alpha to count the refusal", async () => (counter(await alpha.metrics(), metric) > before ? true : undefined));
+      await waitFor("alpha to log the refusal", async () => (/"reason":"tls: untrusted_certificate"[^\n]*"msg":"peer refused"/.test(alpha.log()) ? true : undefined));
+      const status = await intruder.status();
+      expect(status.keys).toBe(0);
+      expect(status.peers[0]).toMatchObject({ name: "alpha", state: expect.stringMatching(/connecting|disconnected/) });
+      expect((await alpha.status()).peers.map((p) => p.node)).not.toContain("beta-1");
+    } finally {
+      await intruder.stop("SIGKILL");
+    }
+  });
+
+  test("a node refuses a peer whose certificate is not from the federation CA, and counts it", async () => {
+    const { alpha } = cluster.nodes;
+    const rogueCa = await createCa("someone else's CA");
+    const rogueCaFile = join(cluster.root, "rogue-ca.crt");
+    writeFileSync(rogueCaFile, rogueCa.certPem);
+    // A node that trusts only the other CA: alpha's certificate is foreign to it.
+    const files = { ...(await cluster.security.node("gamma-2", rogueCa)), caFile: rogueCaFile };
+    const stranger = new NodeProcess("gamma", join(cluster.root, "stranger"), cluster.secretFile, files, alpha.token, 2);
+    await stranger.allocatePorts();
+    stranger.peers = [{ name: "alpha", url: `wss://127.0.0.1:${alpha.peerPort}` }];
+    try {
+      await stranger.start();
+      const status = await waitFor("the stranger to refuse alpha", async () => {
+        const current = await stranger.status();
+        return /not from the federation CA/.test(String(current.peers[0]?.lastError)) ? current : undefined;
+      });
+      expect(status.keys).toBe(0);
+      expect(counter(await stranger.metrics(), 'dsc_replication_peer_tls_refusals_total{direction="out",reason="untrusted_certificate"}')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await stranger.stop("SIGKILL");
+    }
+  });
 });

@@ -2,29 +2,54 @@ import { parseSecret, resolveConfig, settingsFromEnv } from "./config";
 import { collectionSchema, docIdSchema, shardOf, SHARD_COUNT, splitStorageKey, storageKey } from "./keys";
 
 describe("node settings", () => {
-  const minimal = { region: "alpha", data: "/data", secretFile: "/secret" };
+  const security = { authKeysFile: "/auth/jwks.json", tlsCertFile: "/tls/tls.crt", tlsKeyFile: "/tls/tls.key", tlsCaFile: "/tls/ca.crt" };
+  const minimal = { region: "alpha", data: "/data", secretFile: "/secret", ...security };
 
   test("defaults: replica 0, API on 8080, peers on 7070, no peers", () => {
     const result = resolveConfig(minimal);
     expect(result).toEqual({
       ok: true,
-      config: { id: { region: "alpha", replica: 0 }, api: { host: "0.0.0.0", port: 8080 }, peerListen: { host: "0.0.0.0", port: 7070 }, peers: [], dataDir: "/data", secretFile: "/secret", logLevel: "info" },
+      config: {
+        id: { region: "alpha", replica: 0 },
+        api: { host: "0.0.0.0", port: 8080 },
+        peerListen: { host: "0.0.0.0", port: 7070 },
+        peers: [],
+        dataDir: "/data",
+        secretFile: "/secret",
+        authKeysFile: "/auth/jwks.json",
+        tls: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", caFile: "/tls/ca.crt" },
+        logLevel: "info",
+      },
     });
   });
 
   test("the container environment fills what the command line leaves unset", () => {
-    const env = { DSC_REGION: "beta", DSC_REPLICA: "replication-2", DSC_API_LISTEN: "127.0.0.1:9000", DSC_PEER_LISTEN: "[::]:7000", DSC_PEERS: "alpha=ws://a:7070, gamma=wss://g:7070", DSC_DATA_DIR: "/var/lib/dsc", DSC_SECRET_FILE: "/run/secret" };
-    const result = resolveConfig(settingsFromEnv({ region: "gamma" }, env));
+    const env = {
+      DSC_REGION: "beta",
+      DSC_REPLICA: "replication-2",
+      DSC_API_LISTEN: "127.0.0.1:9000",
+      DSC_PEER_LISTEN: "[::]:7000",
+      DSC_PEERS: "alpha=wss://a:7070, gamma=wss://g:7070",
+      DSC_DATA_DIR: "/var/lib/dsc",
+      DSC_SECRET_FILE: "/run/secret",
+      DSC_AUTH_KEYS_FILE: "/etc/dsc/auth/jwks.json",
+      DSC_TLS_CERT_FILE: "/etc/dsc/tls/tls.crt",
+      DSC_TLS_KEY_FILE: "/etc/dsc/tls/tls.key",
+      DSC_TLS_CA_FILE: "/etc/dsc/tls/ca.crt",
+    };
+    const result = resolveConfig(settingsFromEnv({ region: "gamma", tlsCaFile: "/other/ca.crt" }, env));
     if (!result.ok) throw new Error(result.errors.join());
     expect(result.config.id).toEqual({ region: "gamma", replica: 2 });
     expect(result.config.api).toEqual({ host: "127.0.0.1", port: 9000 });
     expect(result.config.peerListen).toEqual({ host: "::", port: 7000 });
-    expect(result.config.peers).toEqual([{ name: "alpha", url: "ws://a:7070" }, { name: "gamma", url: "wss://g:7070" }]);
+    expect(result.config.peers).toEqual([{ name: "alpha", url: "wss://a:7070" }, { name: "gamma", url: "wss://g:7070" }]);
+    expect(result.config.authKeysFile).toBe("/etc/dsc/auth/jwks.json");
+    expect(result.config.tls).toEqual({ certFile: "/etc/dsc/tls/tls.crt", keyFile: "/etc/dsc/tls/tls.key", caFile: "/other/ca.crt" });
   });
 
   test("command-line peers replace DSC_PEERS", () => {
-    const result = resolveConfig(settingsFromEnv({ ...minimal, peer: ["beta=ws://b:1"] }, { DSC_PEERS: "gamma=ws://g:1" }));
-    expect(result.ok && result.config.peers).toEqual([{ name: "beta", url: "ws://b:1" }]);
+    const result = resolveConfig(settingsFromEnv({ ...minimal, peer: ["beta=wss://b:1"] }, { DSC_PEERS: "gamma=wss://g:1" }));
+    expect(result.ok && result.config.peers).toEqual([{ name: "beta", url: "wss://b:1" }]);
   });
 
   test("every bad setting is named with the reason", () => {
@@ -37,11 +62,19 @@ describe("node settings", () => {
     expect(text).toMatch(/peer\.0: expected NAME=URL/);
     expect(text).toMatch(/data: a data folder is required/);
     expect(text).toMatch(/secretFile: a shared-secret file is required/);
+    expect(text).toMatch(/authKeysFile: .*--auth-keys-file or DSC_AUTH_KEYS_FILE/);
+    expect(text).toMatch(/tlsCertFile: .*--tls-cert-file or DSC_TLS_CERT_FILE/);
+    expect(text).toMatch(/tlsKeyFile: .*--tls-key-file or DSC_TLS_KEY_FILE/);
+    expect(text).toMatch(/tlsCaFile: .*--tls-ca-file or DSC_TLS_CA_FILE/);
     expect(text).toMatch(/logLevel/);
   });
 
+  test("a plaintext ws:// peer is refused: peer links are TLS only", () => {
+    expect(resolveConfig({ ...minimal, peer: ["beta=ws://10.0.0.2:7070"] })).toEqual({ ok: false, errors: [expect.stringMatching(/^peer\.0: .*wss:\/\/ URL \(peer links are TLS only\)/)] });
+  });
+
   test("duplicate peer names and out-of-range ports are refused", () => {
-    expect(resolveConfig({ ...minimal, peer: ["beta=ws://a:1", "beta=ws://b:1"] })).toEqual({ ok: false, errors: ["peer: name beta is given twice"] });
+    expect(resolveConfig({ ...minimal, peer: ["beta=wss://a:1", "beta=wss://b:1"] })).toEqual({ ok: false, errors: ["peer: name beta is given twice"] });
     expect(resolveConfig({ ...minimal, listen: "h:70000" })).toEqual({ ok: false, errors: ["listen: port must be 0-65535"] });
   });
 
@@ -59,6 +92,15 @@ describe("key space", () => {
     expect(docIdSchema.safeParse("user:42@eu~1").success).toBe(true);
     expect(docIdSchema.safeParse("a b").success).toBe(false);
     expect(docIdSchema.safeParse("x".repeat(201)).success).toBe(false);
+  });
+
+  test('"." and ".." are refused as ids and collections, with the reason', () => {
+    for (const name of [".", ".."]) {
+      expect(docIdSchema.safeParse(name).error?.issues.map((issue) => issue.message)).toEqual([expect.stringMatching(/must not be "\." or "\.\.": URL normalisation/)]);
+      expect(collectionSchema.safeParse(name).success).toBe(false);
+    }
+    expect(docIdSchema.safeParse("...").success).toBe(true);
+    expect(docIdSchema.safeParse(".hidden").success).toBe(true);
   });
 
   test("storage keys split back into collection and id, even when the id has separators", () => {

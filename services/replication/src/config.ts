@@ -13,6 +13,9 @@ export interface NodeConfig {
   readonly peers: ReadonlyArray<{ name: string; url: string }>;
   readonly dataDir: string;
   readonly secretFile: string;
+  /** JWKS of the public keys that sign data API tokens (re-read on change). */
+  readonly authKeysFile: string;
+  readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
   readonly logLevel: string;
 }
 
@@ -25,6 +28,10 @@ export interface RawSettings {
   readonly peer?: readonly string[];
   readonly data?: string;
   readonly secretFile?: string;
+  readonly authKeysFile?: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly tlsCaFile?: string;
   readonly logLevel?: string;
 }
 
@@ -46,9 +53,10 @@ const replicaOrdinal = z
   .regex(/^(?:[a-z0-9-]*-)?\d{1,4}$/, { message: "expected an ordinal (2) or a StatefulSet pod name ending in one (replication-2)" })
   .transform((text) => Number(/(\d+)$/.exec(text)?.[1]));
 
+// Peer links are always TLS: a ws:// peer is refused, not silently downgraded.
 const peerSpec = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]+=wss?:\/\/\S+$/, { message: "expected NAME=URL with a ws:// or wss:// URL, e.g. beta=ws://10.0.0.2:7070" })
+  .regex(/^[A-Za-z0-9_.-]+=wss:\/\/\S+$/, { message: "expected NAME=URL with a wss:// URL (peer links are TLS only), e.g. beta=wss://10.0.0.2:7070" })
   .transform((text) => ({ name: text.slice(0, text.indexOf("=")), url: text.slice(text.indexOf("=") + 1) }));
 
 const settingsSchema = z.object({
@@ -59,6 +67,10 @@ const settingsSchema = z.object({
   peer: z.array(peerSpec).default([]),
   data: z.string({ message: "a data folder is required (--data or DSC_DATA_DIR)" }).min(1, { message: "data folder must not be empty" }),
   secretFile: z.string({ message: "a shared-secret file is required (--secret-file or DSC_SECRET_FILE)" }).min(1),
+  authKeysFile: z.string({ message: "the data API's token keys are required: a JWKS file (--auth-keys-file or DSC_AUTH_KEYS_FILE)" }).min(1),
+  tlsCertFile: z.string({ message: "this node's peer certificate is required (--tls-cert-file or DSC_TLS_CERT_FILE)" }).min(1),
+  tlsKeyFile: z.string({ message: "this node's peer private key is required (--tls-key-file or DSC_TLS_KEY_FILE)" }).min(1),
+  tlsCaFile: z.string({ message: "the federation CA certificate is required (--tls-ca-file or DSC_TLS_CA_FILE)" }).min(1),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -73,6 +85,10 @@ export function settingsFromEnv(cli: RawSettings, env: NodeJS.ProcessEnv): RawSe
     peer: cli.peer && cli.peer.length > 0 ? cli.peer : peersFromEnv,
     data: cli.data ?? env.DSC_DATA_DIR,
     secretFile: cli.secretFile ?? env.DSC_SECRET_FILE,
+    authKeysFile: cli.authKeysFile ?? env.DSC_AUTH_KEYS_FILE,
+    tlsCertFile: cli.tlsCertFile ?? env.DSC_TLS_CERT_FILE,
+    tlsKeyFile: cli.tlsKeyFile ?? env.DSC_TLS_KEY_FILE,
+    tlsCaFile: cli.tlsCaFile ?? env.DSC_TLS_CA_FILE,
     logLevel: cli.logLevel ?? env.DSC_LOG_LEVEL,
   };
 }
@@ -91,7 +107,17 @@ export function resolveConfig(raw: RawSettings): ConfigResult {
   if (duplicate) return { ok: false, errors: [`peer: name ${duplicate} is given twice`] };
   return {
     ok: true,
-    config: { id: { region: s.region, replica: s.replica }, api: s.listen, peerListen: s.peerListen, peers: s.peer, dataDir: s.data, secretFile: s.secretFile, logLevel: s.logLevel },
+    config: {
+      id: { region: s.region, replica: s.replica },
+      api: s.listen,
+      peerListen: s.peerListen,
+      peers: s.peer,
+      dataDir: s.data,
+      secretFile: s.secretFile,
+      authKeysFile: s.authKeysFile,
+      tls: { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile, caFile: s.tlsCaFile },
+      logLevel: s.logLevel,
+    },
   };
 }
 

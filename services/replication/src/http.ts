@@ -1,11 +1,13 @@
 import Fastify, { FastifyReply, LogController } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { Credential, refusal } from "./auth";
 import { collectionSchema, docIdSchema } from "./keys";
 import { formatVersion, Version } from "./lww";
 import { ReplicationMetrics } from "./metrics";
 import { PeerStatus } from "./peerTransport";
 import { Replica } from "./replica";
+import { requiredAccess, ROUTES } from "./scopes";
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 export const MAX_LIST_LIMIT = 1000;
@@ -15,6 +17,8 @@ export interface ApiContext {
   readonly node: { region: string; replica: number; name: string };
   readonly metrics: ReplicationMetrics;
   readonly logger: Logger;
+  /** Checks the Authorization header of a request. */
+  readonly authenticate: (authorization: string | undefined) => Promise<Credential>;
   readonly peers: () => PeerStatus[];
   readonly isReady: () => boolean;
 }
@@ -87,11 +91,23 @@ export function buildApi(context: ApiContext) {
     if (problem.status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
     return problem.status >= 500 ? send(reply, problem) : reject(reply, problem);
   });
+  // Credentials are checked first, before the body is read: a refused request writes nothing.
+  app.addHook("onRequest", async (request, reply) => {
+    const access = requiredAccess(request.method, request.routeOptions.url, request.params as Record<string, string | undefined>);
+    if (access.kind === "open") return;
+    const credential = await context.authenticate(request.headers.authorization);
+    const refused = refusal(access, credential, `${request.method} ${request.url.split("?")[0]}`);
+    if (!refused) return;
+    metrics.authRefusals.inc({ status: String(refused.status), reason: refused.reason });
+    reply.header("www-authenticate", refused.challenge);
+    return reject(reply, { status: refused.status, error: refused.error, message: refused.message });
+  });
+
   app.setNotFoundHandler((request, reply) =>
     reject(reply, { status: 404, error: "no_route", message: `no route ${request.method} ${request.url.split("?")[0]}; see services/replication/README.md for the API` }),
   );
 
-  app.put("/v1/collections/:collection/docs/:id", async (request, reply) => {
+  app.put(ROUTES.doc, async (request, reply) => {
     const params = parse(docParams, request.params, "path");
     if (!params.ok) return reject(reply, params.problem);
     const body = parse(documentBody, request.body, "body");
@@ -103,7 +119,7 @@ export function buildApi(context: ApiContext) {
     return reply.header("etag", `"${version}"`).send({ collection: params.value.collection, id: params.value.id, version });
   });
 
-  app.get("/v1/collections/:collection/docs/:id", async (request, reply) => {
+  app.get(ROUTES.doc, async (request, reply) => {
     const params = parse(docParams, request.params, "path");
     if (!params.ok) return reject(reply, params.problem);
     const { collection, id } = params.value;
@@ -113,7 +129,7 @@ export function buildApi(context: ApiContext) {
     return reply.header("etag", `"${version}"`).send({ collection, id, version, document: doc.value });
   });
 
-  app.delete("/v1/collections/:collection/docs/:id", async (request, reply) => {
+  app.delete(ROUTES.doc, async (request, reply) => {
     const params = parse(docParams, request.params, "path");
     if (!params.ok) return reject(reply, params.problem);
     const { collection, id } = params.value;
@@ -126,7 +142,7 @@ export function buildApi(context: ApiContext) {
     return reply.send({ collection, id, version, deleted: existed });
   });
 
-  app.get("/v1/collections/:collection/docs", async (request, reply) => {
+  app.get(ROUTES.list, async (request, reply) => {
     const params = parse(listParams, request.params, "path");
     if (!params.ok) return reject(reply, params.problem);
     const query = parse(listQuery, request.query, "query");
@@ -135,7 +151,7 @@ export function buildApi(context: ApiContext) {
     return reply.send({ collection: params.value.collection, ...replica.store.list(params.value.collection, prefix, cursor, limit) });
   });
 
-  app.get("/v1/replication/status", async (_request, reply) =>
+  app.get(ROUTES.status, async (_request, reply) =>
     reply.send({
       region: node.region,
       replica: node.replica,
@@ -147,10 +163,10 @@ export function buildApi(context: ApiContext) {
     }),
   );
 
-  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) =>
+  app.get(ROUTES.healthz, async (_request, reply) => reply.send({ status: "ok" }));
+  app.get(ROUTES.readyz, async (_request, reply) =>
     context.isReady() ? reply.send({ status: "ready" }) : reply.code(503).send({ status: "not_ready", message: "starting or shutting down" }),
   );
-  app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get(ROUTES.metrics, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   return app;
 }

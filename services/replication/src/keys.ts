@@ -7,6 +7,16 @@ import { z } from "zod";
  */
 export const SHARD_COUNT = 16;
 
+/**
+ * "." and ".." are path segments: a client that normalises URLs (browsers, fetch, most HTTP
+ * libraries, proxies) would never reach such a document, so they are refused as names, as
+ * Firestore and Cosmos DB refuse them. A collection cannot be one anyway: it starts with a letter
+ * or digit.
+ */
+function isDotSegment(name: string): boolean {
+  return name === "." || name === "..";
+}
+
 export const collectionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
@@ -17,7 +27,8 @@ export const docIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.:@~-]{1,200}$/, {
     message: "document id must be 1-200 characters of letters, digits, '_', '.', ':', '@', '~', '-'",
-  });
+  })
+  .refine((id) => !isDotSegment(id), { message: 'document id must not be "." or "..": URL normalisation would make it unreachable' });
 
 export function storageKey(collection: string, id: string): string {
   return `${collection}/${id}`;

@@ -13,11 +13,20 @@ const program = new Command()
   .option("--replica <ordinal>", "replica ordinal, or a StatefulSet pod name like replication-2 (default 0) [DSC_REPLICA]")
   .option("--listen <host:port>", `HTTP API address (default ${DEFAULT_API_LISTEN}) [DSC_API_LISTEN]`)
   .option("--peer-listen <host:port>", `peer WebSocket address (default ${DEFAULT_PEER_LISTEN}) [DSC_PEER_LISTEN]`)
-  .option("--peer <name=url>", "a peer to dial, e.g. beta=ws://10.0.0.2:7070; repeat for each [DSC_PEERS, comma-separated]", (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .option("--peer <name=url>", "a peer to dial, e.g. beta=wss://10.0.0.2:7070; repeat for each [DSC_PEERS, comma-separated]", (value: string, previous: string[]) => [...previous, value], [] as string[])
   .option("--data <dir>", "data folder for the SQLite update log [DSC_DATA_DIR]")
   .option("--secret-file <path>", "file holding the secret shared by all peers (>= 16 characters) [DSC_SECRET_FILE]")
+  .option("--auth-keys-file <path>", "JWKS of the public keys that sign data API tokens; re-read when it changes [DSC_AUTH_KEYS_FILE]")
+  .option("--tls-cert-file <path>", "this node's peer certificate (PEM), issued by the federation CA [DSC_TLS_CERT_FILE]")
+  .option("--tls-key-file <path>", "its private key (PEM) [DSC_TLS_KEY_FILE]")
+  .option("--tls-ca-file <path>", "the federation CA certificate (PEM): peers must present a certificate it issued [DSC_TLS_CA_FILE]")
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info) [DSC_LOG_LEVEL]")
-  .addHelpText("after", "\nExample:\n  replication --region alpha --listen 127.0.0.1:8081 --peer-listen 127.0.0.1:7071 \\\n    --peer beta=ws://127.0.0.1:7072 --peer gamma=ws://127.0.0.1:7073 --data .state/alpha --secret-file .state/secret");
+  .addHelpText(
+    "after",
+    "\nExample:\n  replication --region alpha --listen 127.0.0.1:8081 --peer-listen 127.0.0.1:7071 \\\n" +
+      "    --peer beta=wss://127.0.0.1:7072 --peer gamma=wss://127.0.0.1:7073 --data .state/alpha --secret-file .state/secret \\\n" +
+      "    --auth-keys-file .state/auth/jwks.json --tls-cert-file .state/tls/alpha.crt --tls-key-file .state/tls/alpha.key --tls-ca-file .state/tls/ca.crt",
+  );
 
 async function main(): Promise<void> {
   program.parse();

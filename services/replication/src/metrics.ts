@@ -12,6 +12,8 @@ export class ReplicationMetrics implements ReplicaObserver {
   readonly compactions = new Counter({ name: "dsc_replication_compactions_total", help: "Shard snapshots written", registers: [this.registry] });
   readonly peersConnected = new Gauge({ name: "dsc_replication_peers_connected", help: "Authenticated peer connections", registers: [this.registry] });
   readonly authFailures = new Counter({ name: "dsc_replication_peer_auth_failures_total", help: "Peer connections refused during authentication", labelNames: ["reason"] as const, registers: [this.registry] });
+  readonly tlsRefusals = new Counter({ name: "dsc_replication_peer_tls_refusals_total", help: "Peer TLS sessions refused: no certificate or not from the federation CA (in), a peer's certificate not from it (out), failed handshakes", labelNames: ["direction", "reason"] as const, registers: [this.registry] });
+  readonly authRefusals = new Counter({ name: "dsc_replication_auth_refusals_total", help: "Data API requests refused for their credential (401) or its scope (403), by cause", labelNames: ["status", "reason"] as const, registers: [this.registry] });
 
   readonly replicationLag = new Histogram({
     name: "dsc_replication_lag_seconds",

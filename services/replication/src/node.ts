@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { TokenVerifier } from "./auth";
 import { NodeConfig, parseSecret } from "./config";
 import { buildApi } from "./http";
 import { nodeName } from "./identity";
 import { ReplicationMetrics } from "./metrics";
+import { loadPeerTls } from "./peerTls";
 import { PeerTransport } from "./peerTransport";
 import { Replica } from "./replica";
 import { WorkerLog } from "./workerLog";
@@ -20,19 +22,22 @@ export interface RunningNode {
 export async function startNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const name = nodeName(config.id);
   const secret = parseSecret(readFileSync(config.secretFile, "utf8"), config.secretFile);
+  const tls = loadPeerTls(config.tls);
   mkdirSync(config.dataDir, { recursive: true });
+  const verifier = new TokenVerifier(config.authKeysFile, { logger });
   const started = Date.now();
   const metrics = new ReplicationMetrics(logger);
   const replica = new Replica({ self: config.id, log: new WorkerLog(join(config.dataDir, "replication.sqlite")), observer: metrics });
   logger.info({ node: name, keys: replica.store.keyCount(), restoreMs: Date.now() - started }, "restored from stored CRDT state");
 
   let ready = false;
-  const transport = new PeerTransport({ replica, self: name, secret, peers: config.peers, logger, metrics });
+  const transport = new PeerTransport({ replica, self: name, secret, tls, peers: config.peers, logger, metrics });
   const api = buildApi({
     replica,
     node: { region: config.id.region, replica: config.id.replica, name },
     metrics,
     logger,
+    authenticate: (authorization) => verifier.verify(authorization),
     peers: () => transport.status(),
     isReady: () => ready,
   });
@@ -53,6 +58,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
       replica.flush();
       await transport.close();
       await replica.close();
+      verifier.close();
       logger.info({ node: name }, "node stopped");
     },
   };

@@ -1,9 +1,12 @@
+import https from "node:https";
+import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import WebSocket, { RawData, WebSocketServer } from "ws";
 import { SHARD_COUNT } from "./keys";
 import { ReplicationMetrics } from "./metrics";
 import { acceptSchema, challengeSchema, handshakeMac, macMatches, newNonce, proofSchema, PROTOCOL } from "./peerProtocol";
 import { PeerSession } from "./peerSession";
+import { incomingRefusal, isUntrustedPeerCertificate, PeerTls } from "./peerTls";
 import { Replica } from "./replica";
 
 export interface PeerTarget {
@@ -25,6 +28,7 @@ export interface PeerTransportOptions {
   readonly replica: Replica;
   readonly self: string;
   readonly secret: Buffer;
+  readonly tls: PeerTls;
   readonly peers: readonly PeerTarget[];
   readonly logger: Logger;
   readonly metrics: ReplicationMetrics;
@@ -55,11 +59,13 @@ const CLOSE_DUPLICATE = 4409;
 const CLOSE_BAD_FRAME = 4400;
 
 /**
- * Authenticated WebSockets to the other nodes: accepts on the peer port, dials every configured
- * peer with backoff, and keeps one connection per remote node (when two nodes dial each other at
- * once, both keep the one dialed by the lower node name).
+ * Authenticated WebSockets to the other nodes over mutual TLS (wss://): accepts on the peer port,
+ * dials every configured peer with backoff, and keeps one connection per remote node (when two
+ * nodes dial each other at once, both keep the one dialed by the lower node name). A peer is
+ * admitted only with a certificate of the federation CA and then a proof of the shared secret.
  */
 export class PeerTransport {
+  private https: https.Server | undefined;
   private server: WebSocketServer | undefined;
   private readonly connections = new Map<string, Connection>();
   private readonly dials: DialState[];
@@ -74,15 +80,29 @@ export class PeerTransport {
 
   /** Starts accepting peers; resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
+    const { tls } = this.options;
+    // The CA check is ours (below), not OpenSSL's abort: a refusal is then told apart from a drop and counted by cause.
+    const server = https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.3" });
+    // Runs before the HTTP parser sees the socket: a refused peer gets no HTTP, no WebSocket, no challenge.
+    server.prependListener("secureConnection", (socket: TLSSocket) => this.screen(socket));
+    server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      this.options.metrics.tlsRefusals.inc({ direction: "in", reason: "handshake_failed" });
+      this.options.logger.debug({ address: socket.remoteAddress, code: error.code }, "peer TLS handshake failed");
+    });
+    const wss = new WebSocketServer({ server, maxPayload: 256 * 1024 * 1024 });
+    wss.on("connection", (ws, request) => {
+      // Defence in depth: only a socket screen() let through can get here.
+      if (!(request.socket as TLSSocket).authorized) return ws.terminate();
+      this.accept(ws, request.socket.remoteAddress ?? "unknown");
+    });
+    this.https = server;
+    this.server = wss;
     return new Promise((resolve, reject) => {
-      const server = new WebSocketServer({ host, port, maxPayload: 256 * 1024 * 1024 });
       server.once("error", reject);
-      server.once("listening", () => {
+      server.listen(port, host, () => {
         const address = server.address();
         resolve(typeof address === "object" && address ? address.port : port);
       });
-      server.on("connection", (ws, request) => this.accept(ws, request.socket.remoteAddress ?? "unknown"));
-      this.server = server;
     });
   }
 
@@ -114,6 +134,16 @@ export class PeerTransport {
     for (const dial of this.dials) clearTimeout(dial.timer);
     for (const connection of this.connections.values()) connection.ws.close(1001, "shutting down");
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.https ? this.https.close(() => resolve()) : resolve()));
+  }
+
+  /** Refuses (and counts) a peer whose certificate is missing or not from the federation CA. */
+  private screen(socket: TLSSocket): void {
+    const refused = incomingRefusal(socket);
+    if (!refused) return;
+    this.options.metrics.tlsRefusals.inc({ direction: "in", reason: refused });
+    this.options.logger.warn({ address: socket.remoteAddress, reason: `tls: ${refused}`, detail: String(socket.authorizationError) }, "peer refused");
+    socket.destroy();
   }
 
   private accept(ws: WebSocket, address: string): void {
@@ -145,8 +175,16 @@ export class PeerTransport {
     const alreadyConnected = dial.node !== undefined && this.connections.has(dial.node);
     if (alreadyConnected) return this.retryLater(dial, false);
     dial.connecting = true;
-    const { self, secret, logger } = this.options;
-    const ws = new WebSocket(dial.target.url, { handshakeTimeout: AUTH_TIMEOUT_MS, maxPayload: 256 * 1024 * 1024 });
+    const { self, secret, logger, tls } = this.options;
+    const ws = new WebSocket(dial.target.url, {
+      handshakeTimeout: AUTH_TIMEOUT_MS,
+      maxPayload: 256 * 1024 * 1024,
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      rejectUnauthorized: true,
+      checkServerIdentity: anyPeerAddress,
+    });
     const nonce = newNonce();
     let remote: string | undefined;
     let authenticated = false;
@@ -172,7 +210,13 @@ export class PeerTransport {
       logger.info({ peer: remote, url: dial.target.url, direction: "out" }, "peer authenticated");
       this.establish(ws, remote, self);
     });
-    ws.on("error", (error) => (dial.lastError = error.message));
+    ws.on("error", (error: NodeJS.ErrnoException) => {
+      dial.lastError = error.message;
+      if (!isUntrustedPeerCertificate(error)) return;
+      dial.lastError = `refused the peer: its certificate is not from the federation CA (${error.code})`;
+      this.options.metrics.tlsRefusals.inc({ direction: "out", reason: "untrusted_certificate" });
+      logger.warn({ url: dial.target.url, reason: "tls: untrusted_certificate", detail: error.code }, "peer refused");
+    });
     ws.on("close", (code, reason) => {
       dial.connecting = false;
       if (code === CLOSE_AUTH_FAILED) {
@@ -255,6 +299,13 @@ export class PeerTransport {
     return timer;
   }
 }
+
+/**
+ * The peer is whoever holds a certificate of the federation's own CA (which issues node
+ * certificates only), whatever address its load balancer got after the certificate was issued.
+ * Node's TLS accepts a name when this returns undefined; @types/ws declares a boolean instead.
+ */
+const anyPeerAddress = (() => undefined) as unknown as WebSocket.ClientOptions["checkServerIdentity"];
 
 function parseJson(data: RawData): unknown {
   try {

@@ -4,6 +4,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Region, REGIONS } from "../identity";
+import { NodeSecurityFiles, TestSecurity } from "./security";
 import { TcpProxy } from "./tcpProxy";
 
 /** The node's entry point: the TypeScript source through ts-node, or a compiled main.js. */
@@ -43,8 +44,11 @@ export interface HttpResult {
   readonly body: Record<string, unknown>;
 }
 
-export async function http(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const init: RequestInit = { method, headers: body === undefined ? headers : { "content-type": "application/json", ...headers } };
+/** A request to a node's data API; `token` is sent as the bearer credential unless undefined. */
+export async function http(port: number, method: string, path: string, body?: unknown, token?: string): Promise<HttpResult> {
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, signal: AbortSignal.timeout(10000) });
   const text = await response.text();
@@ -59,10 +63,13 @@ export class NodeProcess {
   peers: Array<{ name: string; url: string }> = [];
   readonly logFile: string;
 
+  /** `token`: the credential of the helpers below (put, get, list, status); they take another, or null for none. */
   constructor(
     readonly region: Region,
     readonly dataDir: string,
-    private secretFile: string,
+    private readonly secretFile: string,
+    private readonly security: NodeSecurityFiles,
+    public token: string,
     private readonly replica = 0,
     private readonly entry: Entry = SOURCE_ENTRY,
   ) {
@@ -74,13 +81,11 @@ export class NodeProcess {
     this.peerPort = await freePort();
   }
 
-  useSecret(secretFile: string): void {
-    this.secretFile = secretFile;
-  }
-
   async start(): Promise<void> {
     const args = [...this.entry.nodeArgs, this.entry.script, "--region", this.region, "--replica", String(this.replica)];
     args.push("--listen", `127.0.0.1:${this.apiPort}`, "--peer-listen", `127.0.0.1:${this.peerPort}`, "--data", this.dataDir, "--secret-file", this.secretFile);
+    const { authKeysFile, certFile, keyFile, caFile } = this.security;
+    args.push("--auth-keys-file", authKeysFile, "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-file", caFile);
     for (const peer of this.peers) args.push("--peer", `${peer.name}=${peer.url}`);
     const out = openSync(this.logFile, "a");
     this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
@@ -110,51 +115,82 @@ export class NodeProcess {
     return readFileSync(this.logFile, "utf8");
   }
 
-  put(collection: string, id: string, document: unknown): Promise<HttpResult> {
-    return http(this.apiPort, "PUT", `/v1/collections/${collection}/docs/${id}`, document);
+  put(collection: string, id: string, document: unknown, token: string | null = this.token): Promise<HttpResult> {
+    return http(this.apiPort, "PUT", `/v1/collections/${collection}/docs/${id}`, document, token ?? undefined);
   }
 
-  get(collection: string, id: string): Promise<HttpResult> {
-    return http(this.apiPort, "GET", `/v1/collections/${collection}/docs/${id}`);
+  get(collection: string, id: string, token: string | null = this.token): Promise<HttpResult> {
+    return http(this.apiPort, "GET", `/v1/collections/${collection}/docs/${id}`, undefined, token ?? undefined);
+  }
+
+  delete(collection: string, id: string, token: string | null = this.token): Promise<HttpResult> {
+    return http(this.apiPort, "DELETE", `/v1/collections/${collection}/docs/${id}`, undefined, token ?? undefined);
   }
 
   async list(collection: string, prefix: string, limit: number): Promise<{ items: Array<{ id: string }> }> {
-    return (await http(this.apiPort, "GET", `/v1/collections/${collection}/docs?prefix=${prefix}&limit=${limit}`)).body as never;
+    return (await http(this.apiPort, "GET", `/v1/collections/${collection}/docs?prefix=${prefix}&limit=${limit}`, undefined, this.token)).body as never;
   }
 
   async status(): Promise<{ digest: string; keys: number; pendingCommit: number; peers: Array<Record<string, unknown>> }> {
-    return (await http(this.apiPort, "GET", "/v1/replication/status")).body as never;
+    const result = await http(this.apiPort, "GET", "/v1/replication/status", undefined, this.token);
+    if (result.status !== 200) throw new Error(`status of ${this.region}: ${result.status} ${JSON.stringify(result.body)}`);
+    return result.body as never;
+  }
+
+  /** The node's Prometheus text. */
+  async metrics(): Promise<string> {
+    return String((await http(this.apiPort, "GET", "/metrics", undefined, this.token)).body.text);
   }
 }
 
-/** Three regions on loopback; every peer link a (dialer -> target) goes through its own proxy. */
+/**
+ * Three regions on loopback, with authentication and peer TLS on as in a cluster; every peer link
+ * a (dialer -> target) goes through its own proxy.
+ */
 export class Cluster {
   readonly root = mkdtempSync(join(tmpdir(), "dsc-replication-"));
   readonly secretFile = join(this.root, "secret");
-  readonly nodes: Record<Region, NodeProcess>;
+  private nodesByRegion: Record<Region, NodeProcess> | undefined;
+  private securityFiles: TestSecurity | undefined;
   private readonly proxies = new Map<string, TcpProxy>();
 
   /** direct: peers dial each other without the proxies (for benchmarks: no relay hop, no partitions). */
   constructor(
     private readonly direct = false,
-    entry: Entry = SOURCE_ENTRY,
+    private readonly entry: Entry = SOURCE_ENTRY,
   ) {
     writeFileSync(this.secretFile, "correct-horse-battery-staple-0123456789\n");
-    this.nodes = Object.fromEntries(REGIONS.map((region) => [region, new NodeProcess(region, join(this.root, region), this.secretFile, 0, entry)])) as Record<Region, NodeProcess>;
+  }
+
+  get nodes(): Record<Region, NodeProcess> {
+    if (!this.nodesByRegion) throw new Error("the cluster is not started");
+    return this.nodesByRegion;
+  }
+
+  /** The federation's CA and token keys (available once started). */
+  get security(): TestSecurity {
+    if (!this.securityFiles) throw new Error("the cluster is not started");
+    return this.securityFiles;
   }
 
   async start(): Promise<void> {
+    const security = await TestSecurity.create(join(this.root, "security"));
+    const token = await security.token();
+    const nodes: Array<[Region, NodeProcess]> = [];
+    for (const region of REGIONS) nodes.push([region, new NodeProcess(region, join(this.root, region), this.secretFile, await security.node(`${region}-0`), token, 0, this.entry)]);
+    this.securityFiles = security;
+    this.nodesByRegion = Object.fromEntries(nodes) as Record<Region, NodeProcess>;
     for (const node of Object.values(this.nodes)) await node.allocatePorts();
     for (const from of REGIONS) {
       for (const to of REGIONS.filter((r) => r !== from)) {
         if (this.direct) {
-          this.nodes[from].peers.push({ name: to, url: `ws://127.0.0.1:${this.nodes[to].peerPort}` });
+          this.nodes[from].peers.push({ name: to, url: `wss://127.0.0.1:${this.nodes[to].peerPort}` });
           continue;
         }
         const proxy = new TcpProxy(this.nodes[to].peerPort);
         await proxy.listen();
         this.proxies.set(`${from}>${to}`, proxy);
-        this.nodes[from].peers.push({ name: to, url: `ws://127.0.0.1:${proxy.port}` });
+        this.nodes[from].peers.push({ name: to, url: `wss://127.0.0.1:${proxy.port}` });
       }
     }
     await Promise.all(Object.values(this.nodes).map((node) => node.start()));
@@ -170,7 +206,7 @@ export class Cluster {
   }
 
   list(): NodeProcess[] {
-    return Object.values(this.nodes);
+    return this.nodesByRegion ? Object.values(this.nodesByRegion) : [];
   }
 
   /** Waits until every running node reports the same digest and nothing pending. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Pulumi engine this project runs on, from Go modules, into .toolchain/bin.
+# Builds the Pulumi engine this project runs on, and the local clusters' control plane (scripts/kube/), from Go
+# modules, into .toolchain/bin.
 #
 # The Pulumi CLI and its plugins normally come from download sites this machine cannot reach; the Go module
 # proxy can be reached and Pulumi is written in Go. `go install pkg@version` refuses modules whose go.mod has
@@ -21,6 +22,14 @@ readonly KUBERNETES_VERSION_STAMP="4.0.0-20260115033456-f47bc2d6f199"
 # The Node.js language host's own module (sdk/nodejs/cmd/pulumi-language-nodejs/v3) is refused by the proxy (403);
 # it is still a package of sdk/v3 up to v3.68.0, the newest served version that has it (scripts/README.md).
 readonly LANGUAGE_HOST_SDK_VERSION="v3.68.0"
+# The local clusters (scripts/kube/): Kubernetes without kubelets, kwok playing them. The kube wrapper pins the 31
+# staging modules of k8s.io/kubernetes to KUBE_STAGING_VERSION; KUBE_BUILD_DATE is the release's time on the
+# module proxy (stamped instead of the build's own, so the binaries do not depend on when they were built).
+readonly KUBE_VERSION="v1.35.4"
+readonly KUBE_BUILD_DATE="2026-04-15T18:01:22Z"
+readonly ETCD_VERSION="v3.6.16"
+readonly KWOK_VERSION="v0.8.0"
+readonly ACTIONLINT_VERSION="v1.7.12"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
@@ -41,6 +50,11 @@ Builds into .toolchain/bin (git-ignored), from the Go module proxy:
   pulumi-language-nodejs         Node.js language host, into .toolchain/language-host: the launcher of
                                  scripts/language-host (policy packs itself, everything else relayed to
                                  pulumi-language-nodejs-go, the Go host from sdk/v3 ${LANGUAGE_HOST_SDK_VERSION})
+  kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+                                 k8s.io/kubernetes ${KUBE_VERSION} (staging modules v0.${KUBE_VERSION#v1.})
+  etcd                           go.etcd.io/etcd/server/v3 ${ETCD_VERSION} (etcdmain)
+  kwok                           sigs.k8s.io/kwok ${KWOK_VERSION}, with its stages in .toolchain/kwok/stages.yaml
+  actionlint                     github.com/rhysd/actionlint ${ACTIONLINT_VERSION} (lints .github/workflows)
 A 'pulumi' already on PATH with version >= ${PULUMI_VERSION} is used instead of building one.
 
 Environment:
@@ -86,9 +100,11 @@ usable_pulumi_on_path() {
   return 0
 }
 
-# go_build OUT DIR PACKAGE LDFLAGS: build one binary from module folder DIR to OUT unless it is there.
+# go_build OUT DIR PACKAGE LDFLAGS [GO_BUILD_FLAGS...]: build one binary from module folder DIR to OUT unless it
+# is there.
 go_build() {
   local out="$1" dir="$2" package="$3" ldflags="$4" name started
+  shift 4
   name="$(basename "$out")"
   if [ -x "$out" ]; then
     log "$name: cached ($out)"
@@ -97,7 +113,7 @@ go_build() {
   log "$name: building $package (cold: many minutes on 2 cores; Go caches make later builds fast)"
   started=$(date +%s)
   mkdir -p "$(dirname "$out")"
-  (cd "$dir" && go build -ldflags "-s -w $ldflags" -o "$out.partial" "$package")
+  (cd "$dir" && go build "$@" -ldflags "-s -w $ldflags" -o "$out.partial" "$package")
   mv -f "$out.partial" "$out"
   log "$name: built in $(($(date +%s) - started)) s"
 }
@@ -148,6 +164,60 @@ install_language_host() {
   link_into_project "$1" "$LANGUAGE_HOST_BIN" pulumi-language-nodejs-go
   rm -f "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
   install -m 0755 "$ROOT/scripts/language-host/pulumi-language-nodejs" "$LANGUAGE_HOST_BIN/pulumi-language-nodejs"
+}
+
+# kube_version_ldflags: the version stamps upstream's build (hack/lib/version.sh) sets; without them the servers
+# report v0.0.0-master and kubectl warns about the version skew. No git commit: the module zip carries none.
+kube_version_ldflags() {
+  local package minor="${KUBE_VERSION#v1.}"
+  minor="${minor%%.*}"
+  for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    printf -- '-X %s.gitVersion=%s -X %s.gitMajor=1 -X %s.gitMinor=%s -X %s.gitTreeState=clean -X %s.buildDate=%s ' \
+      "$package" "$KUBE_VERSION" "$package" "$package" "$minor" "$package" "$package" "$KUBE_BUILD_DATE"
+  done
+}
+
+# The control plane of the local clusters, etcd, kwok and kubectl, built like upstream's release: static
+# (CGO_ENABLED=0), -trimpath, and the tags of its Makefile.
+install_kube() {
+  local kube etcd kwok command
+  kube="$(tool_cache kube "$KUBE_VERSION")"
+  for command in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    CGO_ENABLED=0 go_build "$kube/$command" "$WRAPPERS/kube" "k8s.io/kubernetes/cmd/$command" \
+      "$(kube_version_ldflags)" -trimpath -tags selinux,notest,grpcnotrace
+    link_into_project "$kube/$command"
+  done
+  etcd="$(tool_cache etcd "$ETCD_VERSION")"
+  CGO_ENABLED=0 go_build "$etcd/etcd" "$WRAPPERS/etcd" . "" -trimpath
+  link_into_project "$etcd/etcd"
+  kwok="$(tool_cache kwok "$KWOK_VERSION")"
+  CGO_ENABLED=0 go_build "$kwok/kwok" "$WRAPPERS/kwok" sigs.k8s.io/kwok/cmd/kwok \
+    "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -trimpath
+  link_into_project "$kwok/kwok"
+  [ -f "$kwok/stages.yaml" ] || write_kwok_stages "$kwok/stages.yaml"
+  link_into_project "$kwok/stages.yaml" "$ROOT/.toolchain/kwok"
+}
+
+# write_kwok_stages OUT: kwok does nothing without stages ("no stages found"). These are upstream's own, from the
+# module at the pinned version: nodes become Ready and keep a lease, scheduled pods go Running/Ready at once,
+# finished pods complete, deleted pods go away.
+write_kwok_stages() {
+  local upstream stage
+  upstream="$(module_dir kwok sigs.k8s.io/kwok)/kustomize/stage"
+  for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    printf -- '---\n'
+    cat "$upstream/$stage.yaml"
+  done >"$1.partial"
+  mv -f "$1.partial" "$1"
+}
+
+install_actionlint() {
+  local lint
+  lint="$(tool_cache actionlint "$ACTIONLINT_VERSION")"
+  go_build "$lint/actionlint" "$WRAPPERS/actionlint" github.com/rhysd/actionlint/cmd/actionlint \
+    "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" -trimpath
+  link_into_project "$lint/actionlint"
 }
 
 main() {
@@ -203,6 +273,9 @@ main() {
       "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGUAGE_HOST_SDK_VERSION"
     install_language_host "$host/pulumi-language-nodejs"
   fi
+
+  install_actionlint
+  install_kube
 
   log "ready in $BIN: $(cd "$BIN" && printf '%s ' *)($("$BIN/pulumi" version)); language host in $LANGUAGE_HOST_BIN"
 }

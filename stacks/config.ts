@@ -1,3 +1,4 @@
+import * as path from "path";
 import { z } from "zod";
 import { awsSettingsSchema } from "../components/cluster/aws";
 import { azureSettingsSchema } from "../components/cluster/azure";
@@ -16,7 +17,7 @@ export type Region = (typeof REGIONS)[number];
 export const REGION_CLOUD = { alpha: "aws", beta: "azure", gamma: "gcp" } as const;
 
 /** Keys holding plain strings; every other key holds YAML objects/lists (JSON in Pulumi's config map). */
-const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret"]);
+const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret", "localKubeconfigDir"]);
 /** Set at deploy time with `pulumi config set --secret`, never committed in plain text. */
 export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret"] as const;
 
@@ -53,6 +54,8 @@ const localStack = z.object({
       regions: z.object({ alpha: z.object({ dsp: ownershipSchema.shape.dsp }), beta: z.object({ dsp: ownershipSchema.shape.dsp }), gamma: z.object({ dsp: ownershipSchema.shape.dsp }) }).strict(),
     })
     .strict(),
+  /** Set: each region applies to the local cluster whose kubeconfig is `<dir>/<region>/kubeconfig` (scripts/kube); unset: YAML is rendered. */
+  localKubeconfigDir: z.string().refine((p) => path.isAbsolute(p), { error: "must be an absolute path, e.g. <project>/.state/kube (npm run kube -- up writes <dir>/<region>/kubeconfig)" }).optional(),
   ...workloadKeys,
 }).strict();
 
@@ -74,7 +77,7 @@ export type LocalStackConfig = Extract<StackConfig, { cloud: "local" }>;
 
 export class StackConfigError extends Error {}
 
-const KNOWN_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", ...SECRET_KEYS]);
+const KNOWN_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", "localKubeconfigDir", ...SECRET_KEYS]);
 
 /**
  * Keys a committed stack file does not hold because they only exist at deploy time (secrets, the consortium's

@@ -6,7 +6,7 @@ import * as path from "path";
 import { AwsCluster, awsHardeningExceptions } from "../components/cluster/aws";
 import { AzureCluster, azureHardeningExceptions } from "../components/cluster/azure";
 import { GcpCluster, gcpHardeningExceptions } from "../components/cluster/gcp";
-import { LocalCluster, localRenderDirectory } from "../components/cluster/local";
+import { LocalCluster, localKubeconfigFile, localRenderDirectory } from "../components/cluster/local";
 import { DspCluster } from "../components/cluster/types";
 import { GuardianWatchers } from "../components/guardian/guardianWatchers";
 import { federationCloudTags } from "../components/labels";
@@ -98,7 +98,9 @@ function localFederation(cfg: LocalStackConfig): Record<string, unknown> {
     (region) =>
       new LocalCluster(region, {
         owner: { region, dsp: cfg.local.regions[region].dsp },
-        renderDirectory: localRenderDirectory(PROJECT_ROOT, cfg.local.renderRoot, region),
+        ...(cfg.localKubeconfigDir !== undefined
+          ? { kubeconfigFile: localKubeconfigFile(cfg.localKubeconfigDir, region) }
+          : { renderDirectory: localRenderDirectory(PROJECT_ROOT, cfg.local.renderRoot, region) }),
       }),
   );
   const endpoints = clusters.map((c) => ({ name: c.owner.region, url: peerUrl(replicationSettings(cfg, c)) }));

@@ -1,0 +1,62 @@
+/** What `npm run kube` prints: where each cluster is and how to point kubectl at it. Pure wording. */
+import { ClusterInfo, ClusterStatus } from "./cluster";
+import { Component } from "./layout";
+import { ProcessState } from "./process";
+
+export function formatStarted(clusters: ClusterInfo[], kubectl: string, seconds: number): string {
+  const lines = [`local clusters ready in ${seconds.toFixed(1)} s:`];
+  for (const c of clusters) {
+    const how = c.reused.length === 5 ? "already running, kept" : c.reused.length > 0 ? `kept ${c.reused.join(", ")}; started the rest` : "started";
+    lines.push(`  ${c.region}: ${c.server} (${how})`);
+    for (const note of c.notes) lines.push(`    note: ${note}`);
+    lines.push(`    kubectl: ${kubectl} --kubeconfig ${c.kubeconfig} get pods -A`);
+  }
+  lines.push("", "or in a shell, for one region:", `  export KUBECONFIG=${clusters[0]?.kubeconfig ?? "<root>/<region>/kubeconfig"}`);
+  return lines.join("\n");
+}
+
+function describeState(state: ProcessState): string {
+  switch (state.kind) {
+    case "running":
+      return `running (pid ${state.pid})`;
+    case "stopped":
+      return "stopped";
+    case "stale":
+      return `stale pid file: ${state.reason}`;
+  }
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+
+function totalRss(s: ClusterStatus): number {
+  return Object.values(s.rss).reduce<number>((sum, b) => sum + (b ?? 0), 0);
+}
+
+export function formatStatus(statuses: ClusterStatus[]): string {
+  const lines: string[] = [];
+  for (const s of statuses) {
+    if (!s.exists) {
+      lines.push(`${s.region}: not created yet (npm run kube -- up)`);
+      continue;
+    }
+    lines.push(`${s.region}: ${s.server} — API ${s.apiReady ? "ready" : "not answering"}; kubeconfig ${s.kubeconfig} (context ${s.context})`);
+    for (const [component, state] of Object.entries(s.components) as [Component, ProcessState][]) {
+      const rss = s.rss[component];
+      lines.push(`  ${component}: ${describeState(state)}${rss !== undefined ? `, RSS ${mib(rss)}` : ""}`);
+    }
+    lines.push(`  RSS together: ${mib(totalRss(s))}`);
+  }
+  const all = statuses.reduce((sum, s) => sum + totalRss(s), 0);
+  if (statuses.length > 1) lines.push(`all clusters: RSS ${mib(all)}`);
+  return lines.join("\n");
+}
+
+export function formatStopped(results: Record<string, { stopped: Component[]; killed: Component[] }>): string {
+  return Object.entries(results)
+    .map(([region, r]) => {
+      if (r.stopped.length === 0) return `${region}: nothing was running`;
+      const killed = r.killed.length > 0 ? `; killed after the grace period: ${r.killed.join(", ")}` : "";
+      return `${region}: stopped ${r.stopped.join(", ")}${killed} (objects kept; up starts it again)`;
+    })
+    .join("\n");
+}

@@ -1,10 +1,12 @@
 /**
- * Replication benchmark: three real node processes on loopback (direct peer links), a keep-alive
- * HTTP load generator in this process, all sharing this machine's cores. Prints each figure the
- * issue asks for next to its target. Run: npm run bench:replication
+ * Replication benchmark: three real node processes on loopback (direct peer links over mutual
+ * TLS), a keep-alive HTTP load generator in this process sending a bearer token with every
+ * request, all sharing this machine's cores. Prints each figure the issue asks for next to its
+ * target, and the load average. Run: npm run bench:replication
  */
 import { execFileSync } from "node:child_process";
 import http from "node:http";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import * as Y from "yjs";
 import WebSocket, { WebSocketServer } from "ws";
@@ -16,6 +18,8 @@ import { Cluster, NodeProcess, waitFor } from "../services/replication/src/testi
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 const DOC = { owner: "bench", amount: 42, note: "x".repeat(32) };
 const results: Array<[string, string, string]> = [];
+/** The load generator's credential (every scope), set once the cluster has its keys. */
+let authorization = "";
 
 function report(name: string, value: string, target = ""): void {
   results.push([name, value, target]);
@@ -24,7 +28,8 @@ function report(name: string, value: string, target = ""): void {
 
 function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path, agent, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} }, (res) => {
+    const headers = body ? { authorization, "content-type": "application/json", "content-length": Buffer.byteLength(body) } : { authorization };
+    const req = http.request({ host: "127.0.0.1", port, method, path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
@@ -242,14 +247,20 @@ async function bareMesh(count: number): Promise<number> {
   return rate;
 }
 
+function loadAverage(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(", ");
+}
+
 async function main(): Promise<void> {
-  console.log("Replication benchmark: 3 node processes + load generator on this machine");
+  console.log("Replication benchmark: 3 node processes (bearer tokens on the API, mutual TLS between peers) + load generator on this machine");
+  report("load average before (1, 5, 15 min)", loadAverage());
   // The nodes run compiled JavaScript, as in the container image (ts-node would inflate start-up).
   const outDir = join(__dirname, "..", ".state", "bench-replication-dist");
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(__dirname, "..", "services", "replication", "tsconfig.build.json"), "--outDir", outDir], { stdio: "inherit" });
   const cluster = new Cluster(true, { script: join(outDir, "main.js"), nodeArgs: [] });
   try {
     await cluster.start();
+    authorization = `Bearer ${cluster.nodes.alpha.token}`;
     await closedLoop(cluster.nodes.alpha, ids("warmup", 3000), 32);
     const endToEnd = await oneRegion(cluster);
     await allRegions(cluster);
@@ -262,6 +273,7 @@ async function main(): Promise<void> {
     agent.destroy();
     await cluster.destroy();
   }
+  report("load average after (1, 5, 15 min)", loadAverage());
   console.log("\nSummary");
   for (const [name, value, target] of results) console.log(`| ${name} | ${value} | ${target} |`);
 }

@@ -80,6 +80,11 @@ export async function startCluster(root: string, region: string, toolchain: Tool
     waitFor(`${region}: kube-controller-manager healthy`, WAITS.component, rt, ["kube-controller-manager"], () => probeHealthz(ports.controllerManager)),
     waitFor(`${region}: kube-scheduler healthy`, WAITS.component, rt, ["kube-scheduler"], () => probeHealthz(ports.scheduler)),
     waitFor(`${region}: node ${nodeName(region)} Ready (kwok)`, WAITS.node, rt, ["kwok"], () => nodeReady(api, nodeName(region))),
+    // Made by the controller-manager's service-account controller: its controllers run, and Pods in `default`
+    // can be admitted (they are refused until their namespace has it).
+    waitFor(`${region}: ServiceAccount default/default made`, WAITS.component, rt, ["kube-controller-manager"], async () => {
+      return (await apiRequest(api, "GET", "/api/v1/namespaces/default/serviceaccounts/default", undefined, 2000)).status === 200;
+    }),
   ]);
   return info;
 }

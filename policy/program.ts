@@ -41,7 +41,7 @@ export interface StackOverrides {
  * endpoint (reserved `.invalid` names: nothing is dialled under mocks).
  */
 export function deployedPeers(): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(REGIONS.map((region) => [region, { [PEER_ENDPOINT_OUTPUT]: `ws://replication-peer.${region}.invalid:7070` }]));
+  return Object.fromEntries(REGIONS.map((region) => [region, { [PEER_ENDPOINT_OUTPUT]: `wss://replication-peer.${region}.invalid:7070` }]));
 }
 
 /** Runs the program for one stack under mocks and returns what it registered. */

@@ -1,7 +1,19 @@
-import { configSetAllArgs, NOT_DEPLOYED } from "./local-config";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { X509Certificate } from "node:crypto";
+import { importJWK, jwtVerify, SignJWT } from "jose";
+import { certificatePemSchema, jwksSchema, privateKeyPemSchema } from "../components/replication/spec";
+import { configSetAllArgs, ensureLocalTrust, LocalTrust, NOT_DEPLOYED, REGIONS } from "./local-config";
 
 const keys = ["0x" + "1".repeat(64), "0x" + "2".repeat(64), "0x" + "3".repeat(64)];
-const base = { agentKeys: keys, peerSecret: "s".repeat(64), rpcUrl: "http://127.0.0.1:8545" };
+const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+const trust: LocalTrust = {
+  caCert: pem("CERTIFICATE", "Q0E="),
+  regions: Object.fromEntries(REGIONS.map((r) => [r, { cert: pem("CERTIFICATE", "Q0VSVA=="), key: pem("PRIVATE KEY", `${r}S0VZ`) }])) as LocalTrust["regions"],
+  jwks: '{"keys":[]}',
+};
+const base = { agentKeys: keys, peerSecret: "s".repeat(64), rpcUrl: "http://127.0.0.1:8545", trust };
 
 describe("configSetAllArgs", () => {
   it("sets agent keys and the peer secret as secrets, chain settings as plain text, by path", () => {
@@ -16,8 +28,20 @@ describe("configSetAllArgs", () => {
       ]),
     );
     const secretValues = args.filter((_, i) => args[i - 1] === "--secret");
-    expect(secretValues).toHaveLength(4);
-    expect(args.filter((_, i) => args[i - 1] === "--plaintext").join(" ")).not.toMatch(/watcherAgentKeys|PeerSecret/);
+    expect(secretValues).toHaveLength(7);
+    expect(args.filter((_, i) => args[i - 1] === "--plaintext").join(" ")).not.toMatch(/watcherAgentKeys|PeerSecret|PRIVATE KEY/);
+  });
+
+  it("sets the peer private keys as secrets and the CA, certificates and public JWKS as plain text", () => {
+    const args = configSetAllArgs(base);
+    const secretValues = args.filter((_, i) => args[i - 1] === "--secret");
+    expect(secretValues).toEqual(expect.arrayContaining(REGIONS.map((r) => `dsc:replicationTlsKeys.${r}=${trust.regions[r].key}`)));
+    const plain = args.filter((_, i) => args[i - 1] === "--plaintext");
+    expect(plain).toEqual(expect.arrayContaining([
+      `dsc:replicationCaCert=${trust.caCert}`,
+      ...REGIONS.map((r) => `dsc:replicationTlsCerts.${r}=${trust.regions[r].cert}`),
+      `dsc:replicationAuthKeys=${trust.jwks}`,
+    ]));
   });
 
   it("uses the deployment's Guardian and Consortium Safe, or the zero address when nothing is deployed", () => {
@@ -34,5 +58,47 @@ describe("configSetAllArgs", () => {
   it("rejects a deployment file without the addresses, and too few agent keys", () => {
     expect(() => configSetAllArgs({ ...base, deployment: { consortium: "0x1" } })).toThrow(/contracts.Guardian/);
     expect(() => configSetAllArgs({ ...base, agentKeys: keys.slice(0, 2) })).toThrow(/one agent key per region/);
+  });
+});
+
+describe("ensureLocalTrust", () => {
+  let dir: string;
+  let first: LocalTrust;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-trust-"));
+    first = await ensureLocalTrust(dir);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("issues each region a peer certificate of the local CA for the names peers dial, in the shapes the program accepts", () => {
+    const ca = new X509Certificate(first.caCert);
+    certificatePemSchema.parse(first.caCert);
+    for (const region of REGIONS) {
+      const cert = new X509Certificate(first.regions[region].cert);
+      privateKeyPemSchema.parse(first.regions[region].key);
+      expect(cert.verify(ca.publicKey)).toBe(true);
+      expect(cert.checkIssued(ca)).toBe(true);
+      expect(cert.checkHost(`replication-0.replication-headless.dsc-replication-${region}.svc.cluster.local`)).toBeDefined();
+      expect(cert.checkHost(`replication-peer.dsc-replication-${region}.svc.cluster.local`)).toBeDefined();
+      expect(cert.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    }
+  });
+
+  it("keeps private keys owner-only and the JWKS public; the kept signing key makes tokens the JWKS verifies", async () => {
+    for (const name of fs.readdirSync(dir)) {
+      const mode = fs.statSync(path.join(dir, name)).mode & 0o777;
+      expect([name, mode]).toEqual([name, /\.key$|signing-key/.test(name) ? 0o600 : 0o644]);
+    }
+    const jwks = jwksSchema.parse(JSON.parse(first.jwks));
+    expect(jwks.keys).toHaveLength(1);
+    const signing = JSON.parse(fs.readFileSync(path.join(dir, "token-signing-key.jwk.json"), "utf8")) as { kid: string };
+    const token = await new SignJWT({ scope: "read:*" }).setProtectedHeader({ alg: "ES256", kid: signing.kid }).setIssuer("dsc-federation")
+      .setAudience("dsc-replication").setExpirationTime("5m").sign(await importJWK(signing, "ES256"));
+    const { payload } = await jwtVerify(token, await importJWK(jwks.keys[0], "ES256"), { issuer: "dsc-federation", audience: "dsc-replication" });
+    expect(payload.scope).toBe("read:*");
+  });
+
+  it("reads the same material back on the next run instead of making new", async () => {
+    expect(await ensureLocalTrust(dir)).toEqual(first);
   });
 });

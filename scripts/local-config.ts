@@ -4,7 +4,12 @@
  *   - dsc:watcherAgentKeys.<region>: the local federation's agent keys (governance/consortium/dev-keys.ts);
  *   - dsc:replicationPeerSecret: random, made once and kept in .state/local/replication-peer-secret (0600);
  *   - dsc:chain: the loopback chain and the Guardian / Consortium Safe of the deployment file
- *     (`npm run contracts:deploy -- --out .state/consortium.json`), or the zero address when none is deployed.
+ *     (`npm run contracts:deploy -- --out .state/consortium.json`), or the zero address when none is deployed;
+ *   - the replication layer's trust material, made once and kept in .state/local/trust/ (private keys 0600): a
+ *     local federation CA (scripts/pki.ts), each region's peer certificate (dsc:replicationCaCert,
+ *     dsc:replicationTlsCerts.<region>, plain) and key (dsc:replicationTlsKeys.<region>, secret), and an ES256 key
+ *     whose public JWKS verifies data API tokens (dsc:replicationAuthKeys; the private JWK stays in .state to sign
+ *     local tokens).
  *
  *   npx ts-node --transpile-only scripts/local-config.ts --stack local --config-file .state/local/Pulumi.local.yaml
  */
@@ -13,7 +18,10 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
+import { exportJWK, generateKeyPair } from "jose";
+import { peerCertificateNames } from "../components/replication/spec";
 import { DEV_KEYS } from "../governance/consortium/dev-keys";
+import { createCa, issueCertificate } from "./pki";
 
 export const REGIONS = ["alpha", "beta", "gamma"] as const;
 export const NOT_DEPLOYED = "0x0000000000000000000000000000000000000000";
@@ -24,6 +32,15 @@ export interface LocalRuntimeInputs {
   rpcUrl: string;
   /** The deployment file's JSON, when the consortium is deployed. */
   deployment?: unknown;
+  trust: LocalTrust;
+}
+
+/** What the replication layer of the local stack trusts: its CA, each region's peer pair, the token JWKS. */
+export interface LocalTrust {
+  caCert: string;
+  regions: Record<(typeof REGIONS)[number], { cert: string; key: string }>;
+  /** Public JWKS (`{ "keys": [...] }`) as JSON. */
+  jwks: string;
 }
 
 interface DeploymentAddresses {
@@ -48,8 +65,12 @@ export function configSetAllArgs(inputs: LocalRuntimeInputs): string[] {
   const secrets = [
     ...REGIONS.map((region, i) => `dsc:watcherAgentKeys.${region}=${inputs.agentKeys[i]}`),
     `dsc:replicationPeerSecret=${inputs.peerSecret}`,
+    ...REGIONS.map((region) => `dsc:replicationTlsKeys.${region}=${inputs.trust.regions[region].key}`),
   ];
   const plain = [
+    `dsc:replicationCaCert=${inputs.trust.caCert}`,
+    ...REGIONS.map((region) => `dsc:replicationTlsCerts.${region}=${inputs.trust.regions[region].cert}`),
+    `dsc:replicationAuthKeys=${inputs.trust.jwks}`,
     `dsc:chain.rpcUrl=${inputs.rpcUrl}`,
     `dsc:chain.guardianAddress=${addresses?.contracts.Guardian ?? NOT_DEPLOYED}`,
     `dsc:chain.consortiumSafeAddress=${addresses?.consortium ?? NOT_DEPLOYED}`,
@@ -66,7 +87,54 @@ function peerSecret(file: string): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
-function main(argv: string[]): void {
+const TRUST_FILES = {
+  caCert: "ca.crt",
+  caKey: "ca.key",
+  jwks: "jwks.json",
+  signingKey: "token-signing-key.jwk.json",
+  cert: (region: string) => `${region}.crt`,
+  key: (region: string) => `${region}.key`,
+};
+
+/**
+ * The local stack's trust material in `dir`, made on the first run and read back afterwards (so a second
+ * `npm start` changes nothing). Certificates cover the names peers dial in a cluster plus loopback, for both ends
+ * of a mutual-TLS link.
+ */
+export async function ensureLocalTrust(dir: string): Promise<LocalTrust> {
+  const file = (name: string) => path.join(dir, name);
+  const expected = [TRUST_FILES.caCert, TRUST_FILES.jwks, ...REGIONS.flatMap((r) => [TRUST_FILES.cert(r), TRUST_FILES.key(r)])];
+  if (!expected.every((name) => fs.existsSync(file(name)))) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const write = (name: string, text: string, secret: boolean) => {
+      fs.writeFileSync(file(name), text, { mode: secret ? 0o600 : 0o644 });
+      fs.chmodSync(file(name), secret ? 0o600 : 0o644); // also when a partial earlier run left the file behind
+    };
+    const ca = await createCa("DSC federation local CA");
+    write(TRUST_FILES.caKey, ca.keyPem, true);
+    for (const region of REGIONS) {
+      const pair = await issueCertificate(ca, {
+        commonName: `${region}-replication`,
+        dnsNames: [...peerCertificateNames(region), "localhost"],
+        ipAddresses: ["127.0.0.1"],
+        usages: ["server", "client"],
+      });
+      write(TRUST_FILES.key(region), pair.keyPem, true);
+      write(TRUST_FILES.cert(region), pair.certPem, false);
+    }
+    const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const kid = `local-${new Date().toISOString().slice(0, 10)}`;
+    write(TRUST_FILES.signingKey, JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: "ES256" }), true);
+    write(TRUST_FILES.jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] }), false);
+    // Written last: its presence (with the rest) marks a complete set.
+    write(TRUST_FILES.caCert, ca.certPem, false);
+  }
+  const read = (name: string) => fs.readFileSync(file(name), "utf8");
+  const regions = Object.fromEntries(REGIONS.map((r) => [r, { cert: read(TRUST_FILES.cert(r)), key: read(TRUST_FILES.key(r)) }])) as LocalTrust["regions"];
+  return { caCert: read(TRUST_FILES.caCert), regions, jwks: read(TRUST_FILES.jwks) };
+}
+
+async function main(argv: string[]): Promise<void> {
   const root = path.resolve(__dirname, "..");
   const opts = new Command()
     .description("Write the local stack's run-time settings into a config file outside git")
@@ -87,6 +155,7 @@ function main(argv: string[]): void {
     peerSecret: peerSecret(path.join(root, ".state", "local", "replication-peer-secret")),
     rpcUrl: opts.rpc,
     deployment: deployed ? JSON.parse(fs.readFileSync(opts.deployment, "utf8")) : undefined,
+    trust: await ensureLocalTrust(path.join(root, ".state", "local", "trust")),
   });
   const result = spawnSync("pulumi", ["config", "set-all", "-s", opts.stack, "--config-file", opts.configFile, ...args], {
     stdio: "inherit",
@@ -97,10 +166,8 @@ function main(argv: string[]): void {
 }
 
 if (require.main === module) {
-  try {
-    main(process.argv);
-  } catch (err) {
+  main(process.argv).catch((err: unknown) => {
     console.error(`[local-config] ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
-  }
+  });
 }

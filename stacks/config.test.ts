@@ -80,14 +80,41 @@ describe("parseStackConfig", () => {
 });
 
 describe("missingDeployTimeKeys", () => {
-  it("asks a regional stack for its own agent key and the local stack for all three", () => {
-    expect(missingDeployTimeKeys({ cloud: "gcp", region: "gamma", chain: {}, replicationPeerSecret: "x" }).map((m) => m.key)).toEqual(["watcherAgentKeys.gamma"]);
-    expect(missingDeployTimeKeys({ cloud: "local", watcherAgentKeys: { beta: "k" } }).map((m) => m.key)).toEqual([
+  it("asks a regional stack for its own agent key and peer TLS material, and the local stack for all three regions'", () => {
+    const trust = { replicationCaCert: "pem", replicationAuthKeys: {} };
+    expect(missingDeployTimeKeys({ cloud: "gcp", region: "gamma", chain: {}, replicationPeerSecret: "x", ...trust }).map((m) => m.key)).toEqual([
+      "watcherAgentKeys.gamma",
+      "replicationTlsCerts.gamma",
+      "replicationTlsKeys.gamma",
+    ]);
+    expect(missingDeployTimeKeys({ cloud: "local", watcherAgentKeys: { beta: "k" }, replicationTlsCerts: { alpha: "c", beta: "c", gamma: "c" } }).map((m) => m.key)).toEqual([
       "chain",
       "replicationPeerSecret",
+      "replicationCaCert",
+      "replicationAuthKeys",
       "watcherAgentKeys.alpha",
       "watcherAgentKeys.gamma",
+      "replicationTlsKeys.alpha",
+      "replicationTlsKeys.beta",
+      "replicationTlsKeys.gamma",
     ]);
+  });
+
+  it("says how to set a region's peer private key, as a secret", () => {
+    const fix = missingDeployTimeKeys({ cloud: "aws", region: "alpha" }).find((m) => m.key === "replicationTlsKeys.alpha")?.fix;
+    expect(fix).toMatch(/pulumi config set --secret --path 'dsc:replicationTlsKeys\.alpha'/);
+  });
+
+  it("refuses a peer private key or a certificate that is not PEM, and a JWKS with a private key, without echoing secrets", () => {
+    const message = problemsOf(stackConfig("alpha", {
+      "dsc:replicationTlsKeys": JSON.stringify({ alpha: "not-a-key-value" }),
+      "dsc:replicationCaCert": "not a cert",
+      "dsc:replicationAuthKeys": JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x".repeat(43), y: "y".repeat(43), kid: "k", alg: "ES256", d: "d".repeat(43) }] }),
+    }));
+    expect(message).toMatch(/dsc:replicationTlsKeys\.alpha: must be a PKCS#8 private key \(value not shown\) in PEM/);
+    expect(message).toMatch(/dsc:replicationCaCert: must be an X\.509 certificate in PEM/);
+    expect(message).toMatch(/dsc:replicationAuthKeys\.keys\[0\]\.d: is the private key/);
+    expect(message).not.toContain("not-a-key-value");
   });
 });
 

@@ -5,7 +5,7 @@ import { azureSettingsSchema } from "../components/cluster/azure";
 import { gcpSettingsSchema } from "../components/cluster/gcp";
 import { DEFAULT_RENDER_ROOT } from "../components/cluster/local";
 import { agentKeyProblem, chainSchema } from "../components/guardian/spec";
-import { replicationConfigSchema } from "../components/replication/spec";
+import { certificatePemSchema, jwksSchema, privateKeyPemSchema, replicationConfigSchema } from "../components/replication/spec";
 import { imageRefSchema } from "../components/workload/image";
 import { formatIssues, kubernetesVersionSchema, nodePoolSchema, ownershipSchema } from "../components/validation";
 
@@ -17,9 +17,9 @@ export type Region = (typeof REGIONS)[number];
 export const REGION_CLOUD = { alpha: "aws", beta: "azure", gamma: "gcp" } as const;
 
 /** Keys holding plain strings; every other key holds YAML objects/lists (JSON in Pulumi's config map). */
-const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret", "localKubeconfigDir"]);
+const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret", "replicationCaCert", "localKubeconfigDir"]);
 /** Set at deploy time with `pulumi config set --secret`, never committed in plain text. */
-export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret"] as const;
+export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret", "replicationTlsKeys"] as const;
 
 const regionSchema = z.enum(REGIONS, { error: `must be one of ${REGIONS.join(", ")}` });
 const secretsSchema = {
@@ -27,12 +27,20 @@ const secretsSchema = {
     error: "set each region's agent key: pulumi config set --secret --path 'dsc:watcherAgentKeys.<region>' 0x…",
   }).optional(),
   replicationPeerSecret: z.string({ error: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <value>" }).min(32, { error: "must be at least 32 characters (value not shown)" }),
+  replicationTlsKeys: z.partialRecord(regionSchema, privateKeyPemSchema).optional(),
+};
+/** The replication layer's public material: the federation CA, each region's peer certificate, the token JWKS. */
+const replicationTrustKeys = {
+  replicationCaCert: certificatePemSchema,
+  replicationTlsCerts: z.partialRecord(regionSchema, certificatePemSchema),
+  replicationAuthKeys: jwksSchema,
 };
 const workloadKeys = {
   images: z.object({ replication: imageRefSchema, watcher: imageRefSchema }).strict(),
   replication: replicationConfigSchema,
   chain: chainSchema,
   ...secretsSchema,
+  ...replicationTrustKeys,
 };
 const peerSchema = z.object({ region: regionSchema, stack: z.string().regex(/^[\w.-]+(\/[\w.-]+){0,2}$/, { error: "must be a stack name, e.g. organization/dsc-federation/beta" }) }).strict();
 const regionalKeys = {
@@ -77,7 +85,10 @@ export type LocalStackConfig = Extract<StackConfig, { cloud: "local" }>;
 
 export class StackConfigError extends Error {}
 
-const KNOWN_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", "localKubeconfigDir", ...SECRET_KEYS]);
+const KNOWN_KEYS = new Set([
+  "cloud", "region", "dsp", "kubernetesVersion", "nodePools", "peers", "images", "replication", "chain", "aws", "azure", "gcp", "local", "localKubeconfigDir",
+  ...Object.keys(replicationTrustKeys), ...SECRET_KEYS,
+]);
 
 /**
  * Keys a committed stack file does not hold because they only exist at deploy time (secrets, the consortium's
@@ -91,10 +102,21 @@ export function missingDeployTimeKeys(raw: Record<string, unknown>): { key: stri
   if (raw.replicationPeerSecret === undefined) {
     missing.push({ key: "replicationPeerSecret", fix: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <at least 32 characters>" });
   }
+  if (raw.replicationCaCert === undefined) {
+    missing.push({ key: "replicationCaCert", fix: "set the federation CA's certificate (PEM): pulumi config set dsc:replicationCaCert \"$(cat ca.crt)\"" });
+  }
+  if (raw.replicationAuthKeys === undefined) {
+    missing.push({ key: "replicationAuthKeys", fix: "set the public JWKS data API tokens are verified with: pulumi config set dsc:replicationAuthKeys \"$(cat jwks.json)\"" });
+  }
   const regions = raw.cloud === "local" ? REGIONS : REGIONS.filter((r) => r === raw.region);
-  const keys = (raw.watcherAgentKeys ?? {}) as Record<string, unknown>;
-  for (const r of regions.filter((region) => keys[region] === undefined)) {
-    missing.push({ key: `watcherAgentKeys.${r}`, fix: `set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x<32-byte hex key>` });
+  const perRegion = [
+    { key: "watcherAgentKeys", fix: (r: string) => `set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x<32-byte hex key>` },
+    { key: "replicationTlsCerts", fix: (r: string) => `set ${r}'s peer certificate (PEM, signed by the federation CA): pulumi config set --path 'dsc:replicationTlsCerts.${r}' "$(cat ${r}.crt)"` },
+    { key: "replicationTlsKeys", fix: (r: string) => `set ${r}'s peer private key (PKCS#8 PEM): pulumi config set --secret --path 'dsc:replicationTlsKeys.${r}' "$(cat ${r}.key)"` },
+  ];
+  for (const { key, fix } of perRegion) {
+    const values = (raw[key] ?? {}) as Record<string, unknown>;
+    for (const r of regions.filter((region) => values[region] === undefined)) missing.push({ key: `${key}.${r}`, fix: fix(r) });
   }
   return missing;
 }

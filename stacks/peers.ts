@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PeerEndpoint } from "../components/replication/spec";
+import { PeerEndpoint, isPeerUrl } from "../components/replication/spec";
 
 /** The stack output other regions read to find this region's replication peer endpoint. */
 export const PEER_ENDPOINT_OUTPUT = "replicationPeerEndpoint";
@@ -28,8 +28,8 @@ export function classifyPeers(lookups: readonly PeerLookup[]): PeerWiring {
   for (const { region, stack, endpoint } of lookups) {
     if (endpoint === undefined || endpoint === null) {
       wiring.missing.push({ region, stack, reason: `stack ${stack} has no ${PEER_ENDPOINT_OUTPUT} output yet (not deployed)` });
-    } else if (typeof endpoint !== "string" || !/^ws:\/\/[^\s,=]+:\d+$/.test(endpoint)) {
-      wiring.missing.push({ region, stack, reason: `stack ${stack} exports ${PEER_ENDPOINT_OUTPUT}=${JSON.stringify(endpoint)}, not a ws://host:port URL` });
+    } else if (!isPeerUrl(endpoint)) {
+      wiring.missing.push({ region, stack, reason: `stack ${stack} exports ${PEER_ENDPOINT_OUTPUT}=${JSON.stringify(endpoint)}, not a wss://host:port URL` });
     } else {
       wiring.wired.push({ name: region, url: endpoint });
     }

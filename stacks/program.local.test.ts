@@ -44,8 +44,8 @@ describe("local stack (Pulumi.local.yaml) under the mock runtime", () => {
       const peers = peersOf(run, region).split(",");
       const others = REGIONS.filter((r) => r !== region);
       expect(peers).toEqual([
-        `${region}-0=ws://replication-0.replication-headless.dsc-replication-${region}.svc.cluster.local:7070`,
-        ...others.map((o) => `${o}=ws://replication-peer.dsc-replication-${o}.svc.cluster.local:7070`),
+        `${region}-0=wss://replication-0.replication-headless.dsc-replication-${region}.svc.cluster.local:7070`,
+        ...others.map((o) => `${o}=wss://replication-peer.dsc-replication-${o}.svc.cluster.local:7070`),
       ]);
     }
     expect(Object.keys(run.outputs.regions as object)).toEqual([...REGIONS]);

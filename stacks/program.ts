@@ -68,7 +68,7 @@ function buildCluster(cfg: RegionalStackConfig, owner: FederationOwner): { clust
   }
 }
 
-type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain">;
+type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain" | "replicationCaCert" | "replicationTlsCerts" | "replicationAuthKeys">;
 
 function replicationSettings(cfg: WorkloadConfig, cluster: DspCluster): ReplicationSettings {
   return { ...cfg.replication, owner: cluster.owner, image: cfg.images.replication, peerExposure: cluster.peerExposure };
@@ -79,9 +79,17 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
   const config = new pulumi.Config(NAMESPACE);
   const region = cluster.owner.region;
   const agentKeys = config.requireSecretObject<Record<string, string>>("watcherAgentKeys");
+  const tlsKeys = config.requireSecretObject<Record<string, string>>("replicationTlsKeys");
   const replication = new ReplicationLayer(
     `${region}-replication`,
-    { settings: replicationSettings(cfg, cluster), remotePeers, peerSecret: config.requireSecret("replicationPeerSecret") },
+    {
+      settings: replicationSettings(cfg, cluster),
+      remotePeers,
+      peerSecret: config.requireSecret("replicationPeerSecret"),
+      authKeys: JSON.stringify(cfg.replicationAuthKeys),
+      // parseStackConfig has checked that this region's certificate and key are both set.
+      tls: { caCert: cfg.replicationCaCert, cert: cfg.replicationTlsCerts[region] ?? "", key: tlsKeys.apply((k) => k[region] ?? "") },
+    },
     { provider: cluster.provider },
   );
   new GuardianWatchers(

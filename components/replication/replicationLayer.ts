@@ -5,22 +5,28 @@ import { containerResources, containerSecurityContext, podSecurityContext } from
 import { parseArgs } from "../validation";
 import {
   API_PORT,
+  API_SERVICE_PORT,
   APP,
+  AUTH_DIR,
+  AUTH_KEY,
   DATA_DIR,
   PEER_PORT,
+  PEER_SERVICE_PORT,
   PeerEndpoint,
   ReplicationSettings,
   SECRET_DIR,
   SECRET_KEY,
+  TLS_DIR,
+  TLS_KEYS,
+  apiHost,
+  defaultDenySpec,
   formatPeers,
   networkPolicySpec,
-  peerHost,
   peerUrl,
   replicationArgsSchema,
   replicationEnv,
   replicationNames,
   sameRegionPeers,
-  servicePorts,
 } from "./spec";
 
 export interface ReplicationLayerArgs {
@@ -28,8 +34,19 @@ export interface ReplicationLayerArgs {
   settings: unknown;
   /** The other regions' peer endpoints (already resolved from stack references or wired directly). */
   remotePeers: pulumi.Input<PeerEndpoint[]>;
-  /** Shared secret the nodes authenticate peer connections with; kept secret. */
+  /** Shared secret the nodes authenticate peer connections with (the second factor after mutual TLS); kept secret. */
   peerSecret: pulumi.Input<string>;
+  /** JWKS JSON of the public keys data API tokens are signed with (two keys during a rotation). */
+  authKeys: pulumi.Input<string>;
+  /** This region's peer certificate and key (PEM) and the federation CA that signs every region's. */
+  tls: PeerTls;
+}
+
+export interface PeerTls {
+  caCert: pulumi.Input<string>;
+  cert: pulumi.Input<string>;
+  /** PKCS#8 PEM; kept secret. */
+  key: pulumi.Input<string>;
 }
 
 export interface ReplicationLayerOptions extends pulumi.ComponentResourceOptions {
@@ -39,13 +56,15 @@ export interface ReplicationLayerOptions extends pulumi.ComponentResourceOptions
 
 /**
  * The federation's data API in one region: a StatefulSet of replication nodes with a volume each, reachable by
- * each other through a headless Service and by the other regions through the peer-facing Service.
+ * each other through a headless Service, by the region's own clients through a ClusterIP data API Service, and by
+ * the other regions only on the peer port (mutual TLS), through a load balancer limited to their egress ranges.
+ * Ingress in the namespace is denied by default; a second NetworkPolicy admits exactly those paths.
  */
 export class ReplicationLayer extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
-  /** `ws://host:7070`: what the other regions put in their peer lists. */
+  /** `wss://host:7070`: what the other regions put in their peer lists. */
   readonly peerEndpoint: pulumi.Output<string>;
-  /** `http://host:8080`: the data API. */
+  /** `http://replication-api.<namespace>.svc.cluster.local:8080`: the data API, inside the cluster only. */
   readonly apiEndpoint: pulumi.Output<string>;
 
   constructor(name: string, args: ReplicationLayerArgs, opts: ReplicationLayerOptions) {
@@ -67,12 +86,31 @@ export class ReplicationLayer extends pulumi.ComponentResource {
       { metadata: meta(names.secret), type: "Opaque", stringData: { [SECRET_KEY]: pulumi.secret(args.peerSecret) } },
       child,
     );
+    const auth = new k8s.core.v1.Secret(
+      `${name}-auth`,
+      { metadata: meta(names.authSecret), type: "Opaque", stringData: { [AUTH_KEY]: args.authKeys } },
+      child,
+    );
+    const tls = new k8s.core.v1.Secret(
+      `${name}-tls`,
+      {
+        metadata: meta(names.tlsSecret),
+        type: "Opaque",
+        stringData: { [TLS_KEYS.cert]: args.tls.cert, [TLS_KEYS.key]: pulumi.secret(args.tls.key), [TLS_KEYS.ca]: args.tls.caCert },
+      },
+      child,
+    );
     const headless = new k8s.core.v1.Service(
       `${name}-headless`,
       {
         metadata: meta(names.headless),
-        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: appSelector(APP), ports: servicePorts() },
+        spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: appSelector(APP), ports: [API_SERVICE_PORT, PEER_SERVICE_PORT] },
       },
+      child,
+    );
+    new k8s.core.v1.Service(
+      `${name}-api`,
+      { metadata: meta(names.apiService), spec: { type: "ClusterIP", selector: appSelector(APP), ports: [API_SERVICE_PORT] } },
       child,
     );
     new k8s.core.v1.Service(`${name}-peer`, { metadata: peerServiceMetadata(s, meta(names.peerService)), spec: peerServiceSpec(s) }, child);
@@ -87,6 +125,8 @@ export class ReplicationLayer extends pulumi.ComponentResource {
           serviceName: headless.metadata.name,
           serviceAccountName: sa.metadata.name,
           secretName: secret.metadata.name,
+          authSecretName: auth.metadata.name,
+          tlsSecretName: tls.metadata.name,
           peers,
         }),
       },
@@ -97,11 +137,12 @@ export class ReplicationLayer extends pulumi.ComponentResource {
       { metadata: meta(APP), spec: { maxUnavailable: 1, selector: { matchLabels: appSelector(APP) } } },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta(APP), spec: networkPolicySpec() }, child);
+    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: meta(names.defaultDeny), spec: defaultDenySpec() }, child);
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta(APP), spec: networkPolicySpec(s) }, child);
 
     this.namespace = ns.metadata.name;
     this.peerEndpoint = pulumi.output(peerUrl(s));
-    this.apiEndpoint = pulumi.output(`http://${peerHost(s)}:${API_PORT}`);
+    this.apiEndpoint = pulumi.output(`http://${apiHost(s.owner.region)}:${API_PORT}`);
     this.registerOutputs({ namespace: this.namespace, peerEndpoint: this.peerEndpoint, apiEndpoint: this.apiEndpoint });
   }
 }
@@ -114,18 +155,22 @@ function peerServiceMetadata(s: ReplicationSettings, meta: Metadata): Metadata {
   return { ...meta, annotations: { "external-dns.alpha.kubernetes.io/hostname": s.peerHostname } };
 }
 
-function peerServiceSpec(s: ReplicationSettings): k8s.types.input.core.v1.ServiceSpec {
-  return {
-    type: s.peerExposure === "loadBalancer" ? "LoadBalancer" : "ClusterIP",
-    selector: appSelector(APP),
-    ports: servicePorts(),
-  };
+/**
+ * Only the peer port crosses clusters. On a load balancer it admits the other regions' egress ranges only, and
+ * keeps their source addresses (`externalTrafficPolicy: Local`) so the NetworkPolicy's ipBlocks can match them.
+ */
+export function peerServiceSpec(s: ReplicationSettings): k8s.types.input.core.v1.ServiceSpec {
+  const base = { selector: appSelector(APP), ports: [PEER_SERVICE_PORT] };
+  if (s.peerExposure === "clusterIp") return { ...base, type: "ClusterIP" };
+  return { ...base, type: "LoadBalancer", loadBalancerSourceRanges: s.peerSourceRanges, externalTrafficPolicy: "Local" };
 }
 
 interface StatefulSetWiring {
   serviceName: pulumi.Input<string>;
   serviceAccountName: pulumi.Input<string>;
   secretName: pulumi.Input<string>;
+  authSecretName: pulumi.Input<string>;
+  tlsSecretName: pulumi.Input<string>;
   peers: pulumi.Input<string>;
 }
 
@@ -167,12 +212,21 @@ export function statefulSetSpec(s: ReplicationSettings, w: StatefulSetWiring): k
             volumeMounts: [
               { name: "data", mountPath: DATA_DIR },
               { name: "peer-secret", mountPath: SECRET_DIR, readOnly: true },
+              // Whole-directory mounts (not subPath): the kubelet updates them in place, so a rotated JWKS or
+              // certificate reaches the running node, which re-reads the files.
+              { name: "auth", mountPath: AUTH_DIR, readOnly: true },
+              { name: "tls", mountPath: TLS_DIR, readOnly: true },
               { name: "tmp", mountPath: "/tmp" },
             ],
           },
         ],
         volumes: [
           { name: "peer-secret", secret: { secretName: w.secretName, defaultMode: 0o440 } },
+          { name: "auth", secret: { secretName: w.authSecretName, defaultMode: 0o440, items: [{ key: AUTH_KEY, path: AUTH_KEY }] } },
+          {
+            name: "tls",
+            secret: { secretName: w.tlsSecretName, defaultMode: 0o440, items: Object.values(TLS_KEYS).map((key) => ({ key, path: key })) },
+          },
           { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
         ],
       },

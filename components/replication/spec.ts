@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appSelector } from "../labels";
 import { imageRefSchema } from "../workload/image";
 import { resourcesSchema } from "../workload/hardening";
-import { ownershipSchema } from "../validation";
+import { cidrSchema, ownershipSchema } from "../validation";
 
 /** Ports and paths of the replication service (services/replication). */
 export const API_PORT = 8080;
@@ -13,6 +13,11 @@ export const DATA_DIR = "/data";
 export const SECRET_DIR = "/etc/dsc/peer";
 export const SECRET_KEY = "peer-secret";
 export const APP = "replication";
+/** Where the data API's token keys (JWKS) and the peer TLS material are mounted (interface I1). */
+export const AUTH_DIR = "/etc/dsc/auth";
+export const AUTH_KEY = "jwks.json";
+export const TLS_DIR = "/etc/dsc/tls";
+export const TLS_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
 
 /** The `dsc:replication` config object: how many nodes, their volumes and resources, and the published peer name. */
 export const replicationConfigSchema = z
@@ -29,6 +34,11 @@ export const replicationConfigSchema = z
       .string()
       .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "must be a DNS name like peer.alpha.example.org" })
       .optional(),
+    /** The other regions' egress ranges: the only sources the peer load balancer and NetworkPolicy admit. */
+    peerSourceRanges: z
+      .array(cidrSchema.refine((c) => !c.endsWith("/0"), { error: "a /0 range admits the whole internet; list the other regions' egress ranges" }))
+      .min(1, { error: "list the other regions' egress ranges (CIDRs), e.g. [198.51.100.0/24]" })
+      .optional(),
   })
   .strict();
 
@@ -37,10 +47,44 @@ export const replicationArgsSchema = replicationConfigSchema
   .refine((a) => a.peerExposure !== "loadBalancer" || a.peerHostname !== undefined, {
     error: "a load-balanced peer endpoint needs the DNS name the DSP publishes for it; set replication.peerHostname",
     path: ["peerHostname"],
+  })
+  .refine((a) => a.peerExposure !== "loadBalancer" || a.peerSourceRanges !== undefined, {
+    error: "a load-balanced peer endpoint is open to the internet without source ranges; set replication.peerSourceRanges to the other regions' egress CIDRs",
+    path: ["peerSourceRanges"],
   });
 export type ReplicationSettings = z.output<typeof replicationArgsSchema>;
 
-/** Another node this region's nodes dial: a name (`beta`, `alpha-1`) and a `ws://host:7070` URL. */
+const pem = (label: string, what: string) =>
+  z.string().regex(new RegExp(`^-----BEGIN ${label}-----\\r?\\n[A-Za-z0-9+/=\\r\\n]+-----END ${label}-----\\r?\\n?$`), {
+    error: `must be ${what} in PEM (-----BEGIN ${label}-----); scripts/pki.ts issues them`,
+  });
+/** The federation CA's certificate and a region's peer certificate: public, may sit in plain config. */
+export const certificatePemSchema = pem("CERTIFICATE", "an X.509 certificate");
+/** A region's peer private key, PKCS#8: only ever in secret config. */
+export const privateKeyPemSchema = pem("PRIVATE KEY", "a PKCS#8 private key (value not shown)");
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "must be a 32-byte base64url coordinate" });
+/** One public ES256 key data API tokens are verified with (interface I1); a private component is refused. */
+export const publicJwkSchema = z
+  .object({
+    kty: z.literal("EC", { error: 'must be "EC"' }),
+    crv: z.literal("P-256", { error: 'must be "P-256"' }),
+    x: base64url,
+    y: base64url,
+    kid: z.string().min(1, { error: "name the key (kid): tokens say which key signed them" }),
+    alg: z.literal("ES256", { error: 'must be "ES256"' }),
+    use: z.literal("sig").optional(),
+    d: z.never({ error: 'is the private key: publish only the public JWK (drop "d"), keep the private one with the token issuer' }).optional(),
+  })
+  .strict();
+/** The JWKS the nodes verify tokens against; two keys during a rotation, never two with one kid. */
+export const jwksSchema = z
+  .object({ keys: z.array(publicJwkSchema).min(1, { error: "list at least one public key" }).max(4, { error: "at most 4 keys (the current and the next, during a rotation)" }) })
+  .strict()
+  .refine((j) => new Set(j.keys.map((k) => k.kid)).size === j.keys.length, { error: "two keys share a kid; give each key its own", path: ["keys"] });
+export type Jwks = z.output<typeof jwksSchema>;
+
+/** Another node this region's nodes dial: a name (`beta`, `alpha-1`) and a `wss://host:7070` URL (peer links are TLS only). */
 export interface PeerEndpoint {
   name: string;
   url: string;
@@ -52,6 +96,10 @@ export interface ReplicationNames {
   peerService: string;
   statefulSet: string;
   secret: string;
+  apiService: string;
+  authSecret: string;
+  tlsSecret: string;
+  defaultDeny: string;
 }
 
 export function replicationNames(region: string): ReplicationNames {
@@ -61,12 +109,38 @@ export function replicationNames(region: string): ReplicationNames {
     peerService: "replication-peer",
     statefulSet: APP,
     secret: "replication-peer-credentials",
+    apiService: "replication-api",
+    // `<release>-auth` and `<release>-tls` (interface I1), the release being the StatefulSet.
+    authSecret: `${APP}-auth`,
+    tlsSecret: `${APP}-tls`,
+    defaultDeny: "default-deny",
   };
 }
 
-/** `ws://host:7070`, what the other regions put in their peer lists; known before anything is deployed. */
+/** `wss://host:7070`, what the other regions put in their peer lists; known before anything is deployed. */
 export function peerUrl(s: ReplicationSettings): string {
-  return `ws://${peerHost(s)}:${PEER_PORT}`;
+  return `wss://${peerHost(s)}:${PEER_PORT}`;
+}
+
+/** True for a peer URL the nodes accept: `wss://host:port` (a plain `ws://` link is never wired). */
+export function isPeerUrl(url: unknown): url is string {
+  return typeof url === "string" && /^wss:\/\/[^\s,=/]+:\d+$/.test(url);
+}
+
+/** In-cluster DNS name of the data API's ClusterIP Service: how a region's own clients reach it. */
+export function apiHost(region: string): string {
+  const names = replicationNames(region);
+  return `${names.apiService}.${names.namespace}.svc.cluster.local`;
+}
+
+/**
+ * DNS names a region's peer certificate must cover: the published peer hostname (if any), the peer Service, and
+ * every replica behind the headless Service (same-region peers dial those).
+ */
+export function peerCertificateNames(region: string, peerHostname?: string): string[] {
+  const n = replicationNames(region);
+  const inCluster = [`${n.peerService}.${n.namespace}.svc.cluster.local`, `*.${n.headless}.${n.namespace}.svc.cluster.local`];
+  return peerHostname === undefined ? inCluster : [peerHostname, ...inCluster];
 }
 
 /** Host the other regions dial: the published DNS name, or the peer Service's in-cluster name. */
@@ -85,17 +159,17 @@ export function sameRegionPeers(region: string, replicas: number): PeerEndpoint[
   const n = replicationNames(region);
   return Array.from({ length: replicas }, (_, i) => ({
     name: `${region}-${i}`,
-    url: `ws://${n.statefulSet}-${i}.${n.headless}.${n.namespace}.svc.cluster.local:${PEER_PORT}`,
+    url: `wss://${n.statefulSet}-${i}.${n.headless}.${n.namespace}.svc.cluster.local:${PEER_PORT}`,
   }));
 }
 
-/** `DSC_PEERS`: comma-separated `name=ws://host:7070`; names must be unique. */
+/** `DSC_PEERS`: comma-separated `name=wss://host:7070`; names must be unique. */
 export function formatPeers(peers: readonly PeerEndpoint[]): string {
   const seen = new Set<string>();
   for (const p of peers) {
     if (seen.has(p.name)) throw new Error(`ReplicationLayer: peer name "${p.name}" appears twice; each peer needs its own name`);
-    if (!/^ws:\/\/[^\s,=]+:\d+$/.test(p.url)) {
-      throw new Error(`ReplicationLayer: peer "${p.name}" has URL "${p.url}"; it must look like ws://host:${PEER_PORT}`);
+    if (!isPeerUrl(p.url)) {
+      throw new Error(`ReplicationLayer: peer "${p.name}" has URL "${p.url}"; it must look like wss://host:${PEER_PORT} (peer links are TLS only)`);
     }
     seen.add(p.name);
   }
@@ -112,21 +186,38 @@ export function replicationEnv(region: string, peerList: pulumi.Input<string>): 
     { name: "DSC_PEERS", value: peerList },
     { name: "DSC_DATA_DIR", value: DATA_DIR },
     { name: "DSC_SECRET_FILE", value: `${SECRET_DIR}/${SECRET_KEY}` },
+    { name: "DSC_AUTH_KEYS_FILE", value: `${AUTH_DIR}/${AUTH_KEY}` },
+    { name: "DSC_TLS_CERT_FILE", value: `${TLS_DIR}/${TLS_KEYS.cert}` },
+    { name: "DSC_TLS_KEY_FILE", value: `${TLS_DIR}/${TLS_KEYS.key}` },
+    { name: "DSC_TLS_CA_FILE", value: `${TLS_DIR}/${TLS_KEYS.ca}` },
   ];
 }
 
-export function servicePorts(): k8s.types.input.core.v1.ServicePort[] {
-  return [
-    { name: "api", port: API_PORT, targetPort: "api", protocol: "TCP" },
-    { name: "peer", port: PEER_PORT, targetPort: "peer", protocol: "TCP" },
-  ];
+export const API_SERVICE_PORT: k8s.types.input.core.v1.ServicePort = { name: "api", port: API_PORT, targetPort: "api", protocol: "TCP" };
+export const PEER_SERVICE_PORT: k8s.types.input.core.v1.ServicePort = { name: "peer", port: PEER_PORT, targetPort: "peer", protocol: "TCP" };
+
+/** Denies all ingress to every pod of a namespace: what is admitted is what another policy names explicitly. */
+export function defaultDenySpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Ingress"] };
 }
 
-/** Admit only the API and peer ports, from anywhere (clients and other regions); everything else is refused. */
-export function networkPolicySpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
+/**
+ * What the replication pods admit: the data API from pods inside the cluster only (never from outside: its Service
+ * is ClusterIP), the peer port from this region's own replicas and from the other regions' egress ranges. Without
+ * a load balancer (the local stack) the other regions' nodes are pods too: their replication namespaces are admitted.
+ */
+export function networkPolicySpec(s: ReplicationSettings): k8s.types.input.networking.v1.NetworkPolicySpec {
+  const peerSources: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [
+    { podSelector: { matchLabels: appSelector(APP) } },
+    ...(s.peerSourceRanges ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+    ...(s.peerExposure === "clusterIp" ? [{ namespaceSelector: { matchLabels: appSelector(APP) }, podSelector: { matchLabels: appSelector(APP) } }] : []),
+  ];
   return {
     podSelector: { matchLabels: appSelector(APP) },
     policyTypes: ["Ingress"],
-    ingress: [{ ports: [{ port: API_PORT, protocol: "TCP" }, { port: PEER_PORT, protocol: "TCP" }] }],
+    ingress: [
+      { ports: [{ port: API_PORT, protocol: "TCP" }], from: [{ namespaceSelector: {} }] },
+      { ports: [{ port: PEER_PORT, protocol: "TCP" }], from: peerSources },
+    ],
   };
 }

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEV_KEYS } from "../../governance/consortium/dev-keys";
-import { configSetAllArgs } from "../../scripts/local-config";
+import { configSetAllArgs, ensureLocalTrust } from "../../scripts/local-config";
 import { engineEnv } from "../../test/engine/engineStack";
 import { PROJECT_ROOT, requireToolchain } from "../../test/engine/toolchain";
 import { EngineVerdict, run } from "./analyze";
@@ -42,7 +42,7 @@ async function localStack(): Promise<LocalPreview> {
   for (const args of [
     ["stack", "init", "local", "--secrets-provider", "passphrase", "--non-interactive"],
     ["config", "set-all", "-s", "local", "--config-file", configFile,
-      ...configSetAllArgs({ agentKeys: DEV_KEYS.agents, peerSecret: "e".repeat(64), rpcUrl: "http://127.0.0.1:8545" }),
+      ...configSetAllArgs({ agentKeys: DEV_KEYS.agents, peerSecret: "e".repeat(64), rpcUrl: "http://127.0.0.1:8545", trust: await ensureLocalTrust(path.join(scratch, "trust")) }),
       "--plaintext", `dsc:local.renderRoot=${path.join(scratch, "rendered")}`],
   ]) {
     const result = await pulumi(args);
@@ -64,7 +64,7 @@ describe("the pack on `pulumi preview -s local --policy-pack policy` (plain CLI,
     stack = await localStack();
     const advisory = await stack.pulumi(previewArgs(stack.configFile, "policy/config/local.json"));
     expect(advisory.output).toContain(`using pulumi-language-nodejs from $PATH at ${path.join(PROJECT_ROOT, ".toolchain", "language-host")}`);
-    expect(advisory.output).toMatch(/\+ 58 to create/);
+    expect(advisory.output).toMatch(/\+ 70 to create/);
     const findings = advisory.output.match(/- \[(advisory|mandatory)\]\s+\S+/g) ?? [];
     expect(findings.length).toBeGreaterThan(0);
     expect(new Set(findings.map((f) => f.replace(/\s+/g, " ")))).toEqual(new Set(["- [advisory] replication-layer"]));

@@ -10,7 +10,7 @@ describe("required-labels", () => {
   });
 
   it("fails when a Kubernetes object lacks the DSP label", async () => {
-    const records = edit(await stackRecords("gamma"), ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy"), (p) => { delete p.metadata.labels[K8S_LABEL_KEYS.dsp]; });
+    const records = edit(await stackRecords("gamma"), (r) => r.name === "gamma-replication-netpol", (p) => { delete p.metadata.labels[K8S_LABEL_KEYS.dsp]; });
     expect(await messagesOf(requiredLabels, records)).toEqual([expect.stringMatching(/^kubernetes:networking.k8s.io\/v1:NetworkPolicy ".*": metadata.labels lacks dsc.federation\/dsp/)]);
   });
 

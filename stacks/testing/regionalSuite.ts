@@ -28,7 +28,7 @@ const containerEnv = (run: MockedStackRun, kind: string, name: string): string |
 /** The mocked-program suite for one regional stack, run with that stack's own Pulumi.<stack>.yaml. */
 export function regionalStackSuite(x: RegionalExpectations): void {
   const [peerA, peerB] = x.peers;
-  const peerUrl = (r: string) => `ws://peer.${r}.dsc-federation.org:7070`;
+  const peerUrl = (r: string) => `wss://peer.${r}.dsc-federation.org:7070`;
 
   describe(`${x.region} stack (Pulumi.${x.region}.yaml) under the mock runtime`, () => {
     let run: MockedStackRun;
@@ -73,7 +73,8 @@ export function regionalStackSuite(x: RegionalExpectations): void {
 
     it("exports the replication endpoints, the cluster name and a secret kubeconfig", () => {
       expect(run.outputs.replicationPeerEndpoint).toBe(peerUrl(x.region));
-      expect(run.outputs.replicationEndpoint).toBe(`http://peer.${x.region}.dsc-federation.org:8080`);
+      // The data API stays inside the cluster (ClusterIP); only the peer endpoint is published.
+      expect(run.outputs.replicationEndpoint).toBe(`http://replication-api.dsc-replication-${x.region}.svc.cluster.local:8080`);
       expect(typeof run.outputs.clusterName).toBe("string");
       expect(run.secretOutputNames).toEqual(["kubeconfig"]);
     });

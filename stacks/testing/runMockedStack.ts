@@ -61,11 +61,21 @@ function stackConfig(stack: MockedStackName, opts: MockedStackOptions): Record<s
 
 /**
  * Test stand-ins for what is set at deploy time: agent keys derived from a fixed label (valid secp256k1 keys that
- * control nothing), a peer secret, and the consortium contracts on a local chain. Never used outside tests.
+ * control nothing), a peer secret, the replication layer's CA, peer certificates and keys and token JWKS (shaped
+ * right, signing nothing), and the consortium contracts on a local chain. Never used outside tests.
  */
 export function deployTimeTestConfig(): Record<string, string> {
-  const hex = (label: string, bytes: number) => `0x${createHash("sha256").update(`dsc-mock-${label}`).digest("hex").slice(0, bytes * 2)}`;
+  const digest = (label: string) => createHash("sha256").update(`dsc-mock-${label}`).digest();
+  const hex = (label: string, bytes: number) => `0x${digest(label).toString("hex").slice(0, bytes * 2)}`;
+  // PEM-shaped stand-ins: under mocks nothing parses them, the program only checks their shape.
+  const pem = (kind: string, label: string) => `-----BEGIN ${kind}-----\n${digest(label).toString("base64")}\n-----END ${kind}-----\n`;
+  const byRegion = (f: (r: string) => string) => JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, f(r)])));
+  const jwk = { kty: "EC", crv: "P-256", x: digest("jwk-x").toString("base64url"), y: digest("jwk-y").toString("base64url"), kid: "mock-1", alg: "ES256" };
   return {
+    [`${NAMESPACE}:replicationCaCert`]: pem("CERTIFICATE", "ca"),
+    [`${NAMESPACE}:replicationTlsCerts`]: byRegion((r) => pem("CERTIFICATE", `peer-${r}`)),
+    [`${NAMESPACE}:replicationTlsKeys`]: byRegion((r) => pem("PRIVATE KEY", `peer-key-${r}`)),
+    [`${NAMESPACE}:replicationAuthKeys`]: JSON.stringify({ keys: [jwk] }),
     [`${NAMESPACE}:watcherAgentKeys`]: JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, hex(`agent-${r}`, 32)]))),
     [`${NAMESPACE}:replicationPeerSecret`]: hex("replication-peer-secret", 32),
     [`${NAMESPACE}:chain`]: JSON.stringify({

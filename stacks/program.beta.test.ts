@@ -12,11 +12,12 @@ regionalStackSuite({
     kubernetesVersion: "1.33",
     disableLocalAccounts: true,
     aadProfile: { managed: true, enableAzureRBAC: true },
+    apiServerAccessProfile: { enablePrivateCluster: true },
     agentPoolProfiles: [{ mode: "System", enableAutoScaling: true }],
   },
   peers: ["alpha", "gamma"],
   wrongGeography: {
-    config: { "dsc:azure": JSON.stringify({ location: "eastus", adminGroupObjectIds: ["5a7c2e61-3f0b-4d8e-9b1a-2c4d6e8f0a13"], authorizedIpRanges: ["203.0.113.0/24"] }) },
+    config: { "dsc:azure": JSON.stringify({ location: "eastus", adminGroupObjectIds: ["5a7c2e61-3f0b-4d8e-9b1a-2c4d6e8f0a13"] }) },
     error: /dsc:azure\.location: "eastus" is not a European Azure location/,
   },
 });

@@ -14,7 +14,7 @@ const validArgs = (): AwsClusterArgs => ({
 const eksState = (a: { type: string; name: string; inputs: Record<string, unknown> }) =>
   a.type === "aws:eks/cluster:Cluster"
     ? { ...a.inputs, name: a.name, endpoint: "https://x.eks.amazonaws.com", certificateAuthority: { data: "Q0E=" }, identities: [{ oidcs: [{ issuer: "https://oidc.eks/id/X" }] }] }
-    : { ...a.inputs, name: a.inputs.name ?? a.name };
+    : { ...a.inputs, name: a.inputs.name ?? a.name, ...(a.type === "aws:ec2/launchTemplate:LaunchTemplate" ? { latestVersion: 1 } : {}) };
 
 function build(args: AwsClusterArgs) {
   return runWithMocks(
@@ -50,6 +50,21 @@ describe("AwsCluster under the mock runtime", () => {
     expect(subnets.map((s) => s.inputs.cidrBlock)).toEqual(["10.10.0.0/19", "10.10.32.0/19", "10.10.64.0/19"]);
     const group = single(run.resources, "aws:eks/nodeGroup:NodeGroup");
     expect(group.inputs.scalingConfig).toEqual({ minSize: 2, maxSize: 5, desiredSize: 2 });
+  });
+
+  it("launches every node group from a template that requires IMDSv2 with hop limit 1 and encrypts the root volume", () => {
+    const template = single(run.resources, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(template.inputs.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
+    expect(template.inputs.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 64, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }]);
+    const group = single(run.resources, "aws:eks/nodeGroup:NodeGroup");
+    expect(group.inputs.launchTemplate).toEqual({ name: "dsc-alpha-general", version: "1" });
+    expect(group.inputs.diskSize).toBeUndefined();
+  });
+
+  it("can put the API server on the private endpoint only", async () => {
+    const args = validArgs();
+    const privateOnly = await build({ ...args, aws: { ...args.aws, publicAccessCidrs: undefined, privateEndpointOnly: true } });
+    expect(single(privateOnly.resources, "aws:eks/cluster:Cluster").inputs.vpcConfig).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
   });
 
   it("grants only EKS's managed policies and registers an OIDC provider for workload identity", () => {
@@ -97,6 +112,11 @@ describe("AwsCluster argument validation", () => {
   });
   it("rejects an API endpoint open to the whole internet", () => {
     expect(problems((a) => (a.aws.publicAccessCidrs = ["0.0.0.0/0"]))).toThrow(/aws\.publicAccessCidrs: 0\.0\.0\.0\/0 opens the API endpoint/);
+  });
+  it("asks for public CIDRs unless the endpoint is private-only, and refuses them with a private-only endpoint", () => {
+    expect(problems((a) => (a.aws.publicAccessCidrs = undefined))).toThrow(/aws\.publicAccessCidrs: list the operator CIDRs .* or set privateEndpointOnly: true/);
+    expect(problems((a) => (a.aws.privateEndpointOnly = true))).toThrow(/aws\.publicAccessCidrs: a private-only API endpoint has no public CIDRs/);
+    expect(problems((a) => Object.assign(a.aws, { publicAccessCidrs: undefined, privateEndpointOnly: true, privateEndpointAccess: false }))).toThrow(/aws\.privateEndpointAccess: a private-only API endpoint needs the private endpoint/);
   });
   it("names every hardening switch that config turned off", () => {
     const s = awsSettingsSchema.parse({ ...validArgs().aws, secretsEncryption: false, controlPlaneLogTypes: ["api"] });

@@ -20,8 +20,11 @@ export const awsSettingsSchema = z
     publicAccessCidrs: z
       .array(cidrSchema)
       .min(1, { error: "list the operator CIDRs allowed to reach the public API endpoint" })
-      .refine((l) => !l.includes("0.0.0.0/0"), { error: "0.0.0.0/0 opens the API endpoint to the internet; list the operators' CIDRs instead" }),
+      .refine((l) => !l.includes("0.0.0.0/0"), { error: "0.0.0.0/0 opens the API endpoint to the internet; list the operators' CIDRs instead" })
+      .optional(),
     privateEndpointAccess: z.boolean().default(true),
+    /** The API server on the private endpoint only (operators reach it from inside the VPC, e.g. over a VPN). */
+    privateEndpointOnly: z.boolean().default(false),
     secretsEncryption: z.boolean().default(true),
     controlPlaneLogTypes: z.array(z.enum(EKS_LOG_TYPES)).default([...EKS_LOG_TYPES]),
     networkPolicyEnforcement: z.boolean().default(true),
@@ -30,6 +33,18 @@ export const awsSettingsSchema = z
   .refine((s) => s.availabilityZones.every((az) => az.startsWith(s.region) && /^[a-z]$/.test(az.slice(s.region.length))), {
     error: "every availability zone must belong to the region (region name plus one letter, e.g. us-east-1a)",
     path: ["availabilityZones"],
+  })
+  .refine((s) => s.privateEndpointOnly || s.publicAccessCidrs !== undefined, {
+    error: "list the operator CIDRs allowed to reach the public API endpoint, or set privateEndpointOnly: true",
+    path: ["publicAccessCidrs"],
+  })
+  .refine((s) => !s.privateEndpointOnly || s.publicAccessCidrs === undefined, {
+    error: "a private-only API endpoint has no public CIDRs; remove publicAccessCidrs or set privateEndpointOnly: false",
+    path: ["publicAccessCidrs"],
+  })
+  .refine((s) => !s.privateEndpointOnly || s.privateEndpointAccess, {
+    error: "a private-only API endpoint needs the private endpoint; set privateEndpointAccess: true",
+    path: ["privateEndpointAccess"],
   });
 export type AwsSettings = z.output<typeof awsSettingsSchema>;
 
@@ -57,6 +72,12 @@ export function awsHardeningExceptions(s: AwsSettings): string[] {
 const assumeRole = (service: string) =>
   JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 
+/**
+ * Instance metadata of every node: IMDSv2 only (session tokens), one network hop, so a pod on the node's network
+ * cannot reach the node role's credentials through the metadata service.
+ */
+export const NODE_METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" } as const;
+
 /** Only the AWS-managed policies EKS documents for the cluster and for managed nodes. */
 export const CLUSTER_POLICIES = ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"];
 export const NODE_POLICIES = [
@@ -67,8 +88,9 @@ export const NODE_POLICIES = [
 
 /**
  * EKS in private subnets across three zones: KMS envelope encryption of Secrets, control-plane logging, a private
- * API endpoint plus a public one limited to listed CIDRs, managed node groups with autoscaling bounds, IAM roles
- * with only EKS's managed policies, and an OIDC provider for workload identity (IRSA).
+ * API endpoint plus (unless private-only) a public one limited to listed CIDRs, managed node groups with
+ * autoscaling bounds on a launch template that enforces IMDSv2 with hop limit 1 and encrypted root volumes, IAM
+ * roles with only EKS's managed policies, and an OIDC provider for workload identity (IRSA).
  */
 export class AwsCluster extends pulumi.ComponentResource implements DspCluster {
   readonly cloud = "aws" as const;
@@ -98,12 +120,14 @@ export class AwsCluster extends pulumi.ComponentResource implements DspCluster {
     const cluster = new aws.eks.Cluster(
       `${name}-eks`,
       {
+        // A fixed name, known at preview: the policy pack matches the cluster's add-ons and node groups by it.
+        name: `dsc-${a.owner.region}`,
         roleArn: clusterRole.role.arn,
         version: a.kubernetesVersion,
         vpcConfig: {
           subnetIds: net.privateSubnetIds,
           endpointPrivateAccess: s.privateEndpointAccess,
-          endpointPublicAccess: true,
+          endpointPublicAccess: !s.privateEndpointOnly,
           publicAccessCidrs: s.publicAccessCidrs,
         },
         encryptionConfig: key ? { resources: ["secrets"], provider: { keyArn: key.arn } } : undefined,
@@ -126,6 +150,19 @@ export class AwsCluster extends pulumi.ComponentResource implements DspCluster {
       );
     }
     for (const pool of a.nodePools) {
+      // With a launch template the disk is the template's (EKS refuses diskSize beside one).
+      const template = new aws.ec2.LaunchTemplate(
+        `${name}-${pool.name}-nodes`,
+        {
+          name: `dsc-${a.owner.region}-${pool.name}`,
+          metadataOptions: NODE_METADATA_OPTIONS,
+          blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: pool.diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+          tagSpecifications: [{ resourceType: "instance", tags }, { resourceType: "volume", tags }],
+          updateDefaultVersion: true,
+          tags,
+        },
+        child,
+      );
       new aws.eks.NodeGroup(
         `${name}-${pool.name}`,
         {
@@ -133,7 +170,7 @@ export class AwsCluster extends pulumi.ComponentResource implements DspCluster {
           nodeRoleArn: nodeRole.role.arn,
           subnetIds: net.privateSubnetIds,
           instanceTypes: [pool.machineType],
-          diskSize: pool.diskSizeGb,
+          launchTemplate: { name: template.name, version: template.latestVersion.apply((v) => String(v)) },
           scalingConfig: { minSize: pool.minSize, maxSize: pool.maxSize, desiredSize: pool.minSize },
           updateConfig: { maxUnavailable: 1 },
           labels: tags,

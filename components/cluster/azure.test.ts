@@ -11,7 +11,7 @@ const validArgs = (): AzureClusterArgs => ({
     { name: "system", machineType: "Standard_D2s_v5", minSize: 2, maxSize: 3 },
     { name: "general", machineType: "Standard_D4s_v5", minSize: 3, maxSize: 6 },
   ],
-  azure: { location: "westeurope", adminGroupObjectIds: ["5a7c2e61-3f0b-4d8e-9b1a-2c4d6e8f0a13"], authorizedIpRanges: ["203.0.113.0/24"] },
+  azure: { location: "westeurope", adminGroupObjectIds: ["5a7c2e61-3f0b-4d8e-9b1a-2c4d6e8f0a13"] },
 });
 
 const credentials = (a: { token: string; inputs: Record<string, unknown> }) =>
@@ -36,14 +36,14 @@ describe("AzureCluster under the mock runtime", () => {
     run = await build(validArgs());
   });
 
-  it("builds AKS with Azure AD RBAC, no local accounts, restricted API access and monitoring", () => {
+  it("builds a private AKS cluster with Entra ID and Azure RBAC, no local accounts, and monitoring", () => {
     const aks = single(run.resources, "azure-native:containerservice:ManagedCluster");
     expect(aks.inputs).toMatchObject({
       location: "westeurope",
       kubernetesVersion: "1.33",
       disableLocalAccounts: true,
       aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["5a7c2e61-3f0b-4d8e-9b1a-2c4d6e8f0a13"] },
-      apiServerAccessProfile: { authorizedIPRanges: ["203.0.113.0/24"] },
+      apiServerAccessProfile: { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false },
       networkProfile: { networkPolicy: "azure" },
     });
     const workspace = single(run.resources, "azure-native:operationalinsights:Workspace");
@@ -62,6 +62,12 @@ describe("AzureCluster under the mock runtime", () => {
     expect(new Set(azureResources.map(providerName))).toEqual(new Set(["test-azure"]));
     for (const r of azureResources.filter((x) => "tags" in x.inputs)) expect(r.inputs.tags).toMatchObject({ [CLOUD_TAG_KEYS.region]: "beta", [CLOUD_TAG_KEYS.consortium]: "dsc" });
     expect(ofType(run.resources, "azure-native:resources:ResourceGroup")[0].inputs.tags).toMatchObject({ [CLOUD_TAG_KEYS.dsp]: "dsp-2" });
+  });
+
+  it("with privateCluster off, limits the public API server to the listed ranges", async () => {
+    const args = validArgs();
+    const open = await build({ ...args, azure: { ...args.azure, privateCluster: false, authorizedIpRanges: ["203.0.113.0/24"] } });
+    expect(single(open.resources, "azure-native:containerservice:ManagedCluster").inputs.apiServerAccessProfile).toEqual({ enablePrivateCluster: false, authorizedIPRanges: ["203.0.113.0/24"] });
   });
 
   it("takes the kubeconfig from the cluster's user credentials, as a secret", () => {
@@ -88,8 +94,14 @@ describe("AzureCluster argument validation", () => {
   it("rejects a pool whose minimum is above its maximum", () => {
     expect(parse((a) => (a.nodePools[1] = { ...a.nodePools[1], minSize: 7 }))).toThrow(/nodePools\[1\]\.minSize: minSize 7 is above maxSize 6/);
   });
+  it("asks for authorized ranges only for a public API server, and refuses them on a private one", () => {
+    expect(parse((a) => (a.azure.privateCluster = false))).toThrow(/azure\.authorizedIpRanges: a public API server needs the operator CIDRs/);
+    expect(parse((a) => (a.azure.authorizedIpRanges = ["203.0.113.0/24"]))).toThrow(/azure\.authorizedIpRanges: a private cluster's API server has no public address/);
+  });
   it("names the hardening switches config turned off", () => {
     const s = azureSettingsSchema.parse({ ...validArgs().azure, disableLocalAccounts: false });
     expect(azureHardeningExceptions(s)).toEqual(["azure.disableLocalAccounts"]);
+    const open = azureSettingsSchema.parse({ ...validArgs().azure, privateCluster: false, authorizedIpRanges: ["203.0.113.0/24"] });
+    expect(azureHardeningExceptions(open)).toEqual(["azure.privateCluster"]);
   });
 });

@@ -22,13 +22,23 @@ export const azureSettingsSchema = z
     adminGroupObjectIds: z
       .array(z.uuid({ error: "must be an Azure AD group object id (a UUID)" }))
       .min(1, { error: "name at least one Azure AD group that administers the cluster (local accounts are disabled)" }),
-    authorizedIpRanges: z.array(cidrSchema).min(1, { error: "list the operator CIDRs allowed to reach the API server" }),
+    authorizedIpRanges: z.array(cidrSchema).min(1, { error: "list the operator CIDRs allowed to reach the API server" }).optional(),
+    /** The API server on a private endpoint in the cluster's network only: the default for the federation's stacks. */
+    privateCluster: z.boolean().default(true),
     azureAdRbac: z.boolean().default(true),
     disableLocalAccounts: z.boolean().default(true),
     monitoring: z.boolean().default(true),
     logRetentionDays: z.number().int().min(30).max(730).default(90),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.privateCluster || s.authorizedIpRanges !== undefined, {
+    error: "a public API server needs the operator CIDRs allowed to reach it; list authorizedIpRanges, or keep privateCluster: true",
+    path: ["authorizedIpRanges"],
+  })
+  .refine((s) => !s.privateCluster || s.authorizedIpRanges === undefined, {
+    error: "a private cluster's API server has no public address to restrict; remove authorizedIpRanges or set privateCluster: false",
+    path: ["authorizedIpRanges"],
+  });
 export type AzureSettings = z.output<typeof azureSettingsSchema>;
 
 export const azureClusterArgsSchema = z.object({
@@ -47,12 +57,12 @@ export interface AzureClusterOptions extends pulumi.ComponentResourceOptions {
 }
 
 export function azureHardeningExceptions(s: AzureSettings): string[] {
-  return hardeningSwitchesOff("azure", s, ["azureAdRbac", "disableLocalAccounts", "monitoring"]);
+  return hardeningSwitchesOff("azure", s, ["privateCluster", "azureAdRbac", "disableLocalAccounts", "monitoring"]);
 }
 
 /**
- * AKS in its own resource group and virtual network: Azure AD with Azure RBAC, local accounts disabled, API access
- * limited to listed ranges, a system and a user node pool with autoscaling, Container Insights into Log Analytics,
+ * AKS in its own resource group and virtual network: Entra ID (Azure AD) with Azure RBAC, local accounts disabled,
+ * a private API server (or, with privateCluster off, a public one limited to listed ranges), a system and a user node pool with autoscaling, Container Insights into Log Analytics,
  * Azure network policy, and a kubeconfig from the cluster's user credentials (exec format, via kubelogin).
  */
 export class AzureCluster extends pulumi.ComponentResource implements DspCluster {
@@ -117,7 +127,9 @@ export class AzureCluster extends pulumi.ComponentResource implements DspCluster
         identity: { type: "SystemAssigned" },
         aadProfile: { managed: true, enableAzureRBAC: s.azureAdRbac, adminGroupObjectIDs: s.adminGroupObjectIds },
         disableLocalAccounts: s.disableLocalAccounts,
-        apiServerAccessProfile: { authorizedIPRanges: s.authorizedIpRanges },
+        apiServerAccessProfile: s.privateCluster
+          ? { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false }
+          : { enablePrivateCluster: false, authorizedIPRanges: s.authorizedIpRanges },
         agentPoolProfiles: [{ ...pool(systemPool, "System"), nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"] }],
         networkProfile: { networkPlugin: "azure", networkPolicy: "azure", loadBalancerSku: "standard" },
         oidcIssuerProfile: { enabled: true },

@@ -57,6 +57,10 @@ describe("GcpCluster under the mock runtime", () => {
       autoscaling: { minNodeCount: 1, maxNodeCount: 3 },
       nodeConfig: { shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true }, workloadMetadataConfig: { mode: "GKE_METADATA" } },
     });
+    const nodeConfig = pool.inputs.nodeConfig as { serviceAccount: string; oauthScopes: string[] };
+    const account = single(run.resources, "gcp:serviceaccount/account:Account").inputs as { accountId: string; project: string };
+    expect(nodeConfig.serviceAccount).toBe(`${account.accountId}@${account.project}.iam.gserviceaccount.com`);
+    expect(nodeConfig.oauthScopes.sort()).toEqual(["devstorage.read_only", "logging.write", "monitoring"].map((s) => `https://www.googleapis.com/auth/${s}`));
     expect(single(run.resources, "gcp:compute/subnetwork:Subnetwork").inputs.secondaryIpRanges).toEqual([
       { rangeName: "pods", ipCidrRange: "10.32.0.0/14" },
       { rangeName: "services", ipCidrRange: "10.36.0.0/20" },

@@ -50,12 +50,23 @@ export function gcpHardeningExceptions(s: GcpSettings): string[] {
   return hardeningSwitchesOff("gcp", s, ["privateNodes", "workloadIdentity", "shieldedNodes", "secretsEncryption"]);
 }
 
+/**
+ * OAuth scopes of the nodes: write logs and metrics, pull images (Artifact Registry accepts the read-only storage
+ * scope). Never `cloud-platform`: with it a node's token carries every role its service account ever gets.
+ */
+export const NODE_OAUTH_SCOPES = [
+  "https://www.googleapis.com/auth/logging.write",
+  "https://www.googleapis.com/auth/monitoring",
+  "https://www.googleapis.com/auth/devstorage.read_only",
+];
+
 /** Roles the node service account needs to ship logs and metrics; nothing else. */
 export const NODE_SA_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer"];
 
 /**
  * Regional GKE on a VPC-native subnet with secondary ranges: private nodes behind Cloud NAT, authorized control-plane
- * networks, workload identity, shielded nodes, a release channel, Dataplane V2 (enforces NetworkPolicy),
+ * networks, workload identity, shielded nodes (secure boot and integrity monitoring on every pool), a dedicated
+ * node service account with log/metric roles and minimal OAuth scopes, a release channel, Dataplane V2 (enforces NetworkPolicy),
  * application-layer Secrets encryption with a rotating KMS key, and a separately managed autoscaled node pool.
  */
 export class GcpCluster extends pulumi.ComponentResource implements DspCluster {
@@ -99,10 +110,13 @@ export class GcpCluster extends pulumi.ComponentResource implements DspCluster {
       child,
     );
     const key = s.secretsEncryption ? secretsKey(name, s, labels, child) : undefined;
-    const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, { project: s.project, accountId: `dsc-${a.owner.region}-nodes`, displayName: `DSC ${a.owner.region} GKE nodes` }, child);
-    for (const role of NODE_SA_ROLES) {
-      new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, { project: s.project, role, member: pulumi.interpolate`serviceAccount:${nodeSa.email}` }, child);
-    }
+    const accountId = `dsc-${a.owner.region}-nodes`;
+    const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, { project: s.project, accountId, displayName: `DSC ${a.owner.region} GKE nodes` }, child);
+    const nodeSaGrants = NODE_SA_ROLES.map(
+      (role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, { project: s.project, role, member: pulumi.interpolate`serviceAccount:${nodeSa.email}` }, child),
+    );
+    // The account's email follows from its id, so it is known at preview (the policy pack checks it there).
+    const nodeSaEmail = `${accountId}@${s.project}.iam.gserviceaccount.com`;
     const cluster = new gcp.container.Cluster(
       `${name}-gke`,
       {
@@ -142,15 +156,15 @@ export class GcpCluster extends pulumi.ComponentResource implements DspCluster {
           nodeConfig: {
             machineType: pool.machineType,
             diskSizeGb: pool.diskSizeGb,
-            serviceAccount: nodeSa.email,
-            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+            serviceAccount: nodeSaEmail,
+            oauthScopes: NODE_OAUTH_SCOPES,
             shieldedInstanceConfig: { enableSecureBoot: s.shieldedNodes, enableIntegrityMonitoring: s.shieldedNodes },
             workloadMetadataConfig: { mode: s.workloadIdentity ? "GKE_METADATA" : "GCE_METADATA" },
             labels,
             resourceLabels: labels,
           },
         },
-        { ...child, ignoreChanges: ["initialNodeCount"] },
+        { ...child, ignoreChanges: ["initialNodeCount"], dependsOn: [nodeSa, ...nodeSaGrants] },
       );
     }
     this.clusterName = cluster.name;

@@ -20,6 +20,8 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs, peers: 
         identities: [{ oidcs: [{ issuer: `https://oidc.eks.amazonaws.com/id/${name.toUpperCase()}` }] }],
         arn: `arn:aws:eks:mock:123456789012:cluster/${name}`,
       };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { ...args.inputs, name, latestVersion: 1, arn: `arn:aws:mock:::${args.name}` };
     case "gcp:container/cluster:Cluster":
       return { ...args.inputs, name, endpoint: "10.30.0.2", masterAuth: { clusterCaCertificate: CA } };
     default:

@@ -283,7 +283,7 @@ describe("credentials: refused before anything is read or written", () => {
     const nodeVerifier = new TokenVerifier(rotating.jwksFile, { reloadIntervalMs: 50 });
     const accepted = async (token: string) => (await nodeVerifier.verify(`Bearer ${token}`)).ok;
     const waitUntil = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 250 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
       return check();
     };
     try {
@@ -306,11 +306,14 @@ describe("credentials: refused before anything is read or written", () => {
 
   test("an unusable keys file at runtime keeps the previous keys in force", async () => {
     const keys = await TestSecurity.create(join(dir, "broken-keys"));
-    const nodeVerifier = new TokenVerifier(keys.jwksFile, { reloadIntervalMs: 20 });
+    const logged: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(line) });
+    const nodeVerifier = new TokenVerifier(keys.jwksFile, { reloadIntervalMs: 20, logger });
     try {
       const token = await keys.token("read:*");
       writeFileSync(keys.jwksFile, "{ half a fi");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < 250 && !logged.some((line) => line.includes("auth keys file unusable")); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(logged.join("")).toMatch(/is not JSON[^\n]*"msg":"auth keys file unusable; the previous keys stay in force"/);
       expect((await nodeVerifier.verify(`Bearer ${token}`)).ok).toBe(true);
     } finally {
       nodeVerifier.close();

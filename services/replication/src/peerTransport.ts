@@ -82,7 +82,8 @@ export class PeerTransport {
   listen(host: string, port: number): Promise<number> {
     const { tls } = this.options;
     // The CA check is ours (below), not OpenSSL's abort: a refusal is then told apart from a drop and counted by cause.
-    const server = https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.3" });
+    // A client that does not finish its TLS handshake within the authentication timeout is dropped (not the default 120 s).
+    const server = https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.3", handshakeTimeout: AUTH_TIMEOUT_MS });
     // Runs before the HTTP parser sees the socket: a refused peer gets no HTTP, no WebSocket, no challenge.
     server.prependListener("secureConnection", (socket: TLSSocket) => this.screen(socket));
     server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {

@@ -52,6 +52,10 @@ contract TierRules is EIP712, ConsortiumOwned {
     mapping(Tier => Rule) private _rules;
     /// @notice Block timestamp at which a manifest digest was recorded (0 when never).
     mapping(bytes32 digest => uint256) public recordedAt;
+    /// @notice keccak256 of the exact bytes of governance/gate/tier-table.json: the rule table the gate classifies
+    ///         plans with. The gate refuses to run when its local table hashes to anything else, so changing how
+    ///         plans are classified is itself a `critical` change. Zero until the Consortium sets it.
+    bytes32 public tierTableDigest;
 
     event ManifestRecorded(
         bytes32 indexed digest, uint8 indexed tier, address indexed proposer, uint8 regions, bytes32 planDigest
@@ -59,6 +63,7 @@ contract TierRules is EIP712, ConsortiumOwned {
     event RuleChanged(Tier indexed tier, uint8 dsps, uint8 board, bool regionDsp);
     event DspReplaced(uint8 indexed region, address indexed oldDsp, address indexed newDsp);
     event BoardSignerReplaced(address indexed oldSigner, address indexed newSigner);
+    event TierTableDigestSet(bytes32 indexed previousDigest, bytes32 indexed newDigest);
 
     error RuleUnsatisfiable(Tier tier);
     error AlreadyMember(address account);
@@ -172,6 +177,13 @@ contract TierRules is EIP712, ConsortiumOwned {
     /// @notice Changes the rule of a tier. Only the Consortium Safe. The rule must stay satisfiable by the groups.
     function setRule(Tier tier, Rule calldata rule) external onlyConsortium {
         _setRule(tier, rule);
+    }
+
+    /// @notice Sets the digest of the gate's tier table (keccak256 of governance/gate/tier-table.json's bytes).
+    ///         Only the Consortium Safe: set once during deployment, later only by a `critical` transaction.
+    function setTierTableDigest(bytes32 digest) external onlyConsortium {
+        emit TierTableDigestSet(tierTableDigest, digest);
+        tierTableDigest = digest;
     }
 
     /// @notice Replaces the DSP Safe of a region; the old one is revoked for good. Only the Consortium Safe (the

@@ -42,6 +42,9 @@ export interface Fixture {
   now(): Promise<number>;
 }
 
+/** The tier-table digest the fixture deploys with (a stand-in for keccak256 of the gate's tier-table.json). */
+export const TIER_TABLE_DIGEST = id("tier-table v1");
+
 let nonce = 0n;
 
 /** Funds an address on the in-process chain (test accounts start empty). */
@@ -55,7 +58,7 @@ export async function deployFixture(): Promise<Fixture> {
   provider.pollingInterval = 20;
   const wallet = (key: string): Wallet => new Wallet(key, provider);
   for (const key of [KEYS.deployer, KEYS.outsider, KEYS.agent4, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
-  const deployment = await deployConsortium(wallet(KEYS.deployer), devConsortiumConfig());
+  const deployment = await deployConsortium(wallet(KEYS.deployer), { ...devConsortiumConfig(), tierTableDigest: TIER_TABLE_DIGEST });
   const dsp4 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp4.map(addressOf), 1, 4n);
   const signer = new ApprovalSigner(eip1193, deployment.consortium, contractNetworks(deployment));
   const owners: Record<OwnerName, OwnerSigner> = {

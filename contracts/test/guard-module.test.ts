@@ -3,7 +3,7 @@ import { Contract, Interface, id } from "ethers";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import { ourArtifact, safeArtifact } from "../../governance/consortium/artifacts";
 import { REFUSALS } from "../../governance/consortium/verdict";
-import { deployFixture, KEYS, type Fixture, type OwnerName } from "./fixture";
+import { deployFixture, KEYS, TIER_TABLE_DIGEST, type Fixture, type OwnerName } from "./fixture";
 import { revertOf } from "./signatures";
 
 let f: Fixture;
@@ -86,6 +86,20 @@ describe("rules change only by critical", () => {
     expect([refused.name, refusalOf(refused), refused.args[3], refused.args[4]]).toEqual(["ApprovalRefused", "DspShortfall", 2n, 3n]);
     const impossible = await revertOf(rules, f.execSafeTx([rulesCall("setRule", [0, { dsps: 4, board: 1, regionDsp: false }])], CRITICAL));
     expect(impossible).toEqual({ name: "RuleUnsatisfiable", args: [0n] });
+  });
+
+  test("the tier-table digest changes only by a critical transaction, with an event naming old and new", async () => {
+    const rules = f.contract("TierRules", f.wallet(KEYS.outsider));
+    expect(f.deployment.tierTableDigest).toBe(TIER_TABLE_DIGEST); // set by deployConsortium from its config
+    expect(await rules.tierTableDigest()).toBe(TIER_TABLE_DIGEST);
+    const next = id("tier-table v2");
+    expect(await revertOf(rules, rules.setTierTableDigest(next))).toEqual({ name: "NotConsortium", args: [f.wallet(KEYS.outsider).address] });
+    const fleetOnly = await revertOf(guard, f.execSafeTx([rulesCall("setTierTableDigest", [next])], ["dsp1", "dsp2", "board1", "board2"]));
+    expect(refusalOf(fleetOnly)).toBe("DspShortfall");
+    const receipt = await f.execSafeTx([rulesCall("setTierTableDigest", [next])], CRITICAL);
+    const event = receipt.logs.map((l) => rules.interface.parseLog(l)).find((e) => e?.name === "TierTableDigestSet");
+    expect([event!.args.previousDigest, event!.args.newDigest]).toEqual([f.deployment.tierTableDigest, next]);
+    expect(await rules.tierTableDigest()).toBe(next);
   });
 
   test("a critical batch replaces a Board signer in the owners and the groups together", async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Contract, JsonRpcProvider } from "ethers";
+import { Contract, JsonRpcProvider, keccak256 } from "ethers";
 import { ourArtifact, safeArtifact } from "../../governance/consortium/artifacts";
 import type { Deployment } from "../../governance/consortium/deploy";
 import { runDeploy } from "../scripts/deploy";
@@ -70,6 +70,10 @@ test("deploys to a loopback chain and writes a deployment file the gate can use"
   expect([...(await safe.getOwners())].sort()).toEqual([...file.dsps.map((d) => d.safe), ...file.board].sort());
   const rules = new Contract(file.contracts.TierRules, ourArtifact("TierRules").abi, provider);
   expect(await rules.dspOf(2)).toBe(file.dsps[2].safe);
+  // The gate compares this with keccak256 of its tier table's bytes: the default deploy records that table.
+  const tableDigest = keccak256(readFileSync(path.join(ROOT, "governance", "gate", "tier-table.json")));
+  expect(file.tierTableDigest).toBe(tableDigest);
+  expect(await rules.tierTableDigest()).toBe(tableDigest);
   provider.destroy();
 }, 60_000);
 

@@ -16,3 +16,12 @@ test("a config without a DSP for a region, or with an impossible threshold, is r
   expect(() => consortiumConfigSchema.parse({ ...cfg, board: [] })).toThrow(/at least one signer/);
   expect(() => consortiumConfigSchema.parse({ ...cfg, board: ["0x12"] })).toThrow(/20-byte address/);
 });
+
+test("the tier-table digest is optional and, when given, must be 32 bytes of hex", () => {
+  const cfg = devConsortiumConfig();
+  expect(consortiumConfigSchema.parse(cfg).tierTableDigest).toBeUndefined();
+  expect(consortiumConfigSchema.parse({ ...cfg, tierTableDigest: "0x" + "ab".repeat(32) }).tierTableDigest).toBe("0x" + "ab".repeat(32));
+  const short = consortiumConfigSchema.safeParse({ ...cfg, tierTableDigest: "0x" + "ab".repeat(20) });
+  expect(short.success).toBe(false);
+  expect(short.error!.issues[0]).toMatchObject({ path: ["tierTableDigest"], message: expect.stringMatching(/32-byte hex.*tier-table\.json/) });
+});

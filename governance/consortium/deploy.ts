@@ -4,7 +4,7 @@
  * the announcement and region registries; then writes a deployment file that the gate and the CLI read.
  */
 import { writeFileSync } from "node:fs";
-import { Contract, Interface, type Signer } from "ethers";
+import { Contract, Interface, ZeroHash, type Signer } from "ethers";
 import { encodeMultiSendData, generatePreValidatedSignature } from "@safe-global/protocol-kit";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import type { ContractNetworksConfig } from "@safe-global/protocol-kit";
@@ -13,6 +13,7 @@ import { REGIONS, TIERS, type RegionName } from "./manifest";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32-byte hex (keccak256 of governance/gate/tier-table.json)");
 
 /** What to deploy: one DSP per region (its Safe's owners and threshold, its agent) and the DAO Board signers. */
 export const consortiumConfigSchema = z
@@ -29,6 +30,8 @@ export const consortiumConfigSchema = z
       )
       .length(REGIONS.length, "exactly one DSP per region"),
     board: z.array(address).min(1, "the DAO Board needs at least one signer"),
+    /** keccak256 of governance/gate/tier-table.json's bytes, set in TierRules before the Safe is handed over. */
+    tierTableDigest: bytes32.optional(),
   })
   .superRefine((cfg, ctx) => {
     REGIONS.forEach((region) => {
@@ -60,6 +63,8 @@ export interface Deployment {
   contracts: Record<ContractName, string>;
   dsps: DeployedDsp[];
   board: string[];
+  /** TierRules.tierTableDigest as set during deployment (zero when the config had none). */
+  tierTableDigest: string;
   tiers: readonly string[];
   regions: readonly string[];
 }
@@ -90,8 +95,10 @@ export async function deployConsortium(deployer: Signer, input: ConsortiumConfig
 
   progress("handing the Consortium Safe to the DSPs and the Board");
   const consortiumThreshold = REGIONS.length + 1;
-  await execAsSoleOwner(deployer, consortium, safeContracts.multiSendCallOnly, setupBatch(me, consortium, dsps, config.board, contracts, consortiumThreshold));
-  return { chainId, consortium, consortiumThreshold, safeContracts, contracts, dsps, board: config.board, tiers: TIERS, regions: REGIONS };
+  const tierTableDigest = config.tierTableDigest ?? ZeroHash;
+  const batch = setupBatch(me, consortium, dsps, config.board, contracts, consortiumThreshold, tierTableDigest);
+  await execAsSoleOwner(deployer, consortium, safeContracts.multiSendCallOnly, batch);
+  return { chainId, consortium, consortiumThreshold, safeContracts, contracts, dsps, board: config.board, tierTableDigest, tiers: TIERS, regions: REGIONS };
 }
 
 /** protocol-kit's `contractNetworks` for a deployment (chain 31337 is not in safe-deployments). */
@@ -179,7 +186,7 @@ export function selectorOf(contract: ContractName, fn: string): string {
   return new Interface(ourArtifact(contract).abi).getFunction(fn)!.selector;
 }
 
-/** Modules and agents first, owners next, the deployer removed, the guard last (its after-check then never
+/** Modules, agents and the tier-table digest first, owners next, the deployer removed, the guard last (its after-check then never
  *  sees this transaction: the Safe reads the guard before executing). */
 function setupBatch(
   deployer: string,
@@ -188,15 +195,20 @@ function setupBatch(
   board: string[],
   c: Record<ContractName, string>,
   threshold: number,
+  tierTableDigest: string,
 ): MetaTransactionData[] {
   const safe = new Interface(safeArtifact("safeSingleton").abi);
   const agents = new Interface(ourArtifact("AgentRegistry").abi);
+  const rules = new Interface(ourArtifact("TierRules").abi);
   const self = (data: string): MetaTransactionData => ({ to: consortium, value: "0", data, operation: OperationType.Call });
   const newOwners = [...dsps.map((d) => d.safe), ...board];
   return [
     self(safe.encodeFunctionData("enableModule", [c.TierModule])),
     self(safe.encodeFunctionData("enableModule", [c.BoardRotationModule])),
     ...dsps.map((d) => ({ to: c.AgentRegistry, value: "0", data: agents.encodeFunctionData("mint", [d.agent, d.safe]), operation: OperationType.Call })),
+    ...(tierTableDigest === ZeroHash
+      ? []
+      : [{ to: c.TierRules, value: "0", data: rules.encodeFunctionData("setTierTableDigest", [tierTableDigest]), operation: OperationType.Call }]),
     ...newOwners.map((o) => self(safe.encodeFunctionData("addOwnerWithThreshold", [o, 1]))),
     // Owners are a linked list with new owners at the head: the deployer now follows the first owner added.
     self(safe.encodeFunctionData("removeOwner", [newOwners[0], deployer, threshold])),

@@ -64,7 +64,8 @@ export interface ChainStatus {
 
 export interface ChainCallbacks {
   breach(b: Breach): void;
-  paused(paused: boolean): void;
+  /** The Guardian's state, read by a poll that began at `readAt`. */
+  paused(paused: boolean, readAt: number): void;
   /** Approvals for this region (block times, ms), complete for everything up to a poll that started at `readAt`. */
   approvals(times: readonly number[], readAt: number): void;
 }
@@ -106,7 +107,7 @@ export class ChainWatcher {
       this.sourceOf.set(this.settings.consortiumSafe, "safe").set(this.agents, "agents").set(this.settings.tierRules, "tierRules");
       const head = await this.provider.getBlockNumber();
       this.status.head = head;
-      this.callbacks.paused((await guardian.paused({ blockTag: head })) as boolean);
+      this.callbacks.paused((await guardian.paused({ blockTag: head })) as boolean, startedAt);
       await this.readApprovals(head, startedAt);
       if (this.judgeConsortium) await this.judge(head);
       this.metrics.checks.inc({ detector: "consortium" });
@@ -128,8 +129,10 @@ export class ChainWatcher {
       for (const log of logs) {
         const parsed = this.interfaces.tierRules.parseLog(log);
         if (!parsed || (Number(parsed.args.regions) & bit) === 0) continue;
+        // A block's time can run ahead of the wall clock (a dev chain mining a burst of blocks stamps each one
+        // a second later); an approval is never later than when the watcher first reads it, so take the earlier.
         const block = await this.provider.getBlock(log.blockNumber);
-        const at = Number(block?.timestamp ?? 0) * 1000;
+        const at = Math.min(Number(block?.timestamp ?? 0) * 1000, Date.now());
         this.approvalTimes.push(at);
         this.status.approvals = [...this.status.approvals, { block: log.blockNumber, at: new Date(at).toISOString(), digest: parsed.args.digest as string }].slice(-20);
         this.logger.info({ block: log.blockNumber, digest: parsed.args.digest }, "approval recorded for this region");

@@ -53,6 +53,7 @@ export class Pauser {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  private settledAt = 0;
 
   constructor(
     private readonly region: Region,
@@ -85,8 +86,12 @@ export class Pauser {
     return true;
   }
 
-  /** The Guardian's state as last read by the chain poll. */
-  observePaused(paused: boolean): void {
+  /** The Guardian's state as read by a chain poll that began at `readAt` (ms). */
+  observePaused(paused: boolean, readAt: number): void {
+    // Unpaused since (by the Board's critical transaction): the next breach pauses again. A poll that began
+    // before the pause was settled may still have read the old state; it says nothing.
+    const settled = this.status.state === "paused-by-us" || this.status.state === "already-paused";
+    if (!paused && settled && readAt > this.settledAt) this.status.state = "idle";
     this.status.paused = paused;
     this.metrics.paused.set(paused ? 1 : 0);
   }
@@ -124,6 +129,7 @@ export class Pauser {
   private done(state: "paused-by-us" | "already-paused", tx: string | undefined): void {
     this.metrics.pauses.inc({ outcome: state });
     this.status.state = state;
+    this.settledAt = Date.now();
     this.status.paused = true;
     this.status.attempts = 0;
     if (tx) this.status.pauseTx = tx;

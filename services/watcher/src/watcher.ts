@@ -56,7 +56,7 @@ export async function startWatcher(config: WatcherConfig, logger: Logger): Promi
     store,
     logger.child({ detector: "consortium" }),
     metrics,
-    { breach: onBreach, paused: (p) => pauser.observePaused(p), approvals: (times, readAt) => cluster?.approvalsRead(times, readAt) },
+    { breach: onBreach, paused: (p, readAt) => pauser.observePaused(p, readAt), approvals: (times, readAt) => cluster?.approvalsRead(times, readAt) },
     enabled("consortium"),
   );
   let tokenProblem: string | undefined;

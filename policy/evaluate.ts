@@ -23,6 +23,8 @@ export interface ResourceRecord {
   props: Record<string, unknown>;
   parent?: string;
   provider?: string;
+  /** For each property, the URNs of the resources its value was computed from. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 export interface ReportedViolation {
@@ -87,6 +89,10 @@ export function toPolicyResources(records: ResourceRecord[]): PolicyResource[] {
     if (parent) resource.parent = parent;
     const provider = record.provider ? byUrn.get(providerUrn(record.provider)) : undefined;
     if (provider) resource.provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
+    resource.propertyDependencies = Object.fromEntries(
+      Object.entries(record.propertyDependencies ?? {}).map(([key, urns]) => [key, urns.flatMap((urn) => byUrn.get(urn) ?? [])]),
+    );
+    resource.dependencies = [...new Set(Object.values(resource.propertyDependencies).flat())];
   });
   return resources;
 }

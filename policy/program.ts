@@ -28,6 +28,7 @@ export function toRecord(resource: MockedResource): ResourceRecord {
   const record: ResourceRecord = { type: resource.type, name: resource.name, urn: resource.urn, props: unwrapSecrets(resource.inputs) as Record<string, unknown> };
   if (resource.parent) record.parent = resource.parent;
   if (resource.provider) record.provider = resource.provider;
+  if (resource.propertyDependencies) record.propertyDependencies = resource.propertyDependencies;
   return record;
 }
 

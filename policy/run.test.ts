@@ -42,7 +42,7 @@ describe("npm run policy", () => {
     expect(output).toMatch(/^Stack beta: \d+ resources, 15 policies$/m);
     expect(output).toMatch(/^ {2}\[pass\] secret-config \(mandatory\)$/m);
     expect(output).toMatch(/^ {2}\[FAIL\] aks-hardening \(mandatory\) - 1 violation\(s\)$/m);
-    expect(output).toMatch(/Azure RBAC is off: set aadProfile.enableAzureRBAC true/);
+    expect(output).toMatch(/Entra ID with Azure RBAC is off: set aadProfile.managed true and aadProfile.enableAzureRBAC true. \(azure.azureAdRbac;/);
     expect(output).toMatch(/^ {2}\[pass\] isolation-placement \(mandatory\)$/m);
     expect(output).toMatch(/^ {2}beta: FAIL \(1 mandatory, 0 advisory violations\)$/m);
   });

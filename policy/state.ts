@@ -21,6 +21,9 @@ export function checkpointOf(records: ResourceRecord[], time = new Date(0).toISO
     outputs: record.props,
     ...(record.parent ? { parent: record.parent } : {}),
     ...(record.provider ? { provider: record.provider } : {}),
+    ...(record.propertyDependencies
+      ? { dependencies: [...new Set(Object.values(record.propertyDependencies).flat())], propertyDependencies: record.propertyDependencies }
+      : {}),
   }));
   return { version: 3, deployment: { manifest: { time, magic: "", version: "" }, resources } };
 }

@@ -11,6 +11,8 @@ export interface MockedResource {
   /** URN of the parent resource (the stack itself for top-level resources). */
   parent?: string;
   id?: string;
+  /** For each input property, the URNs of the resources its value came from (what the engine tells policies). */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 export interface MockRun<T> {
@@ -67,7 +69,10 @@ export async function runWithMocks<T extends Record<string, unknown>>(build: () 
 
 type Struct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 type BaseRequest = { getType(): string; getName(): string; getParent(): string; getProvider(): string };
-type RegisterRequest = BaseRequest & { getObject(): Struct };
+type RegisterRequest = BaseRequest & {
+  getObject(): Struct;
+  getPropertydependenciesMap?(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+};
 type ReadRequest = BaseRequest & { getProperties(): Struct };
 type RegisterCallback = (err: unknown, resp?: { getUrn(): string; getId?(): string }) => void;
 type Monitor = {
@@ -84,7 +89,11 @@ function recordRegistrations(into: MockedResource[]): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource.bind(monitor);
   const read = monitor.readResource.bind(monitor);
-  const recorder = (req: BaseRequest, inputs: Struct, cb: RegisterCallback): RegisterCallback => {
+  const recorder = (req: BaseRequest & Partial<RegisterRequest>, inputs: Struct, cb: RegisterCallback): RegisterCallback => {
+    const dependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap?.().forEach((deps, key) => {
+      if (deps.getUrnsList().length > 0) dependencies[key] = deps.getUrnsList();
+    });
     const entry: MockedResource = {
       type: req.getType(),
       name: req.getName(),
@@ -92,6 +101,7 @@ function recordRegistrations(into: MockedResource[]): void {
       inputs: pulumi.runtime.deserializeProperties(inputs) as Record<string, unknown>,
       provider: req.getProvider() || undefined,
       parent: req.getParent() || undefined,
+      ...(Object.keys(dependencies).length > 0 ? { propertyDependencies: dependencies } : {}),
     };
     return (err, resp) => {
       if (!err && resp) into.push({ ...entry, urn: resp.getUrn(), id: resp.getId?.() || undefined });

@@ -15,14 +15,19 @@ describe("aks-hardening", () => {
     expect(await breakAks((p) => { p.disableLocalAccounts = false; })).toEqual([expect.stringMatching(/ManagedCluster ".*": local accounts are enabled: set disableLocalAccounts true/)]);
   });
 
-  it("fails without Azure AD and Azure RBAC", async () => {
-    expect(await breakAks((p) => { delete p.aadProfile; })).toEqual([
-      expect.stringContaining("Azure AD integration is off"),
-      expect.stringContaining("Azure RBAC is off"),
-    ]);
+  it("fails without Entra ID and Azure RBAC", async () => {
+    expect(await breakAks((p) => { delete p.aadProfile; })).toEqual([expect.stringContaining("Entra ID with Azure RBAC is off")]);
   });
 
   it("fails when Kubernetes RBAC is disabled", async () => {
     expect(await breakAks((p) => { p.enableRBAC = false; })).toEqual([expect.stringContaining("Kubernetes RBAC is disabled")]);
+  });
+
+  it("fails when the API server is public, even restricted to ranges", async () => {
+    expect(await breakAks((p) => { p.apiServerAccessProfile = { authorizedIPRanges: ["203.0.113.0/24"] }; })).toEqual([expect.stringContaining("the API server has a public endpoint")]);
+  });
+
+  it("fails without Container Insights", async () => {
+    expect(await breakAks((p) => { delete p.addonProfiles; })).toEqual([expect.stringContaining("Container Insights is off")]);
   });
 });

@@ -145,10 +145,11 @@ describe("local clusters on real API servers", () => {
     for (const s of statuses) {
       expect(s.apiReady).toBe(true);
       expect(s.server).toBe(clusters[s.region].server);
-      expect(Object.keys(s.rss).sort()).toEqual([...COMPONENTS].sort());
+      expect(Object.keys(s.memory).sort()).toEqual([...COMPONENTS].sort());
+      for (const m of Object.values(s.memory)) expect(m.pss).toBeLessThanOrEqual(m.rss);
     }
     const text = formatStatus(statuses);
     expect(text).toContain(`alpha: ${clusters.alpha.server} — API ready; kubeconfig ${clusters.alpha.kubeconfig}`);
-    expect(text).toMatch(/all clusters: RSS \d+ MiB/);
+    expect(text).toMatch(/all clusters: RSS \d+ MiB, PSS \d+ MiB/);
   });
 });

@@ -10,11 +10,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiEndpoint, apiRequest, probeHealthz, serverSideApply, statusMessage } from "./api";
 import { bootstrapObjects, nodeName } from "./bootstrap";
 import { ensureClusterPki, readPair } from "./certs";
-import { ClusterRuntime, apiServerUrl, componentArgs } from "./flags";
+import { ClusterRuntime, apiServerUrl, componentArgs, componentEnv } from "./flags";
 import { contextName, writeKubeconfigs } from "./kubeconfig";
 import { COMPONENTS, ClusterLayout, Component, clusterLayout } from "./layout";
 import { LOOPBACK, PortName, PortPlan, clusterPorts, portIsFree, readPortPlan } from "./ports";
-import { ProcessState, logTail, processRss, processState, startProcess, stopProcess } from "./process";
+import { ProcessState, logTail, processMemory, processState, startProcess, stopProcess } from "./process";
 import { admissionConfiguration, auditPolicy } from "./serverConfig";
 
 /** Where the toolchain put the binaries and kwok's stages (scripts/toolchain.sh). */
@@ -109,8 +109,8 @@ export interface ClusterStatus {
   kubeconfig: string;
   context: string;
   components: Record<Component, ProcessState>;
-  /** Resident memory of each running component, bytes. */
-  rss: Partial<Record<Component, number>>;
+  /** Memory of each running component, bytes (process.ts says what RSS and PSS count). */
+  memory: Partial<Record<Component, { rss: number; pss: number }>>;
   /** The API server answered /readyz with 200 just now. */
   apiReady: boolean;
 }
@@ -119,11 +119,12 @@ export async function clusterStatus(root: string, region: string): Promise<Clust
   const layout = clusterLayout(root, region);
   const components = Object.fromEntries(COMPONENTS.map((c) => [c, processState(layout, c)])) as Record<Component, ProcessState>;
   const exists = fs.existsSync(layout.portsFile) && fs.existsSync(layout.pkiFile("ca.crt"));
-  const rss: Partial<Record<Component, number>> = {};
+  const memory: ClusterStatus["memory"] = {};
   for (const [component, state] of Object.entries(components) as [Component, ProcessState][]) {
-    if (state.kind === "running") rss[component] = processRss(state.pid);
+    const m = state.kind === "running" ? processMemory(state.pid) : undefined;
+    if (m !== undefined) memory[component] = m;
   }
-  const base = { region, exists, kubeconfig: layout.kubeconfig, context: contextName(region), components, rss };
+  const base = { region, exists, kubeconfig: layout.kubeconfig, context: contextName(region), components, memory };
   if (!exists) return { ...base, apiReady: false };
   const server = apiServerUrl(readPortPlan(layout.portsFile));
   let apiReady = false;
@@ -157,7 +158,7 @@ async function ensureRunning(rt: ClusterRuntime, component: Component, toolchain
   for (const name of COMPONENT_PORTS[component]) {
     if (!(await portIsFree(ports[name]))) throw portTakenError(layout, component, name, ports);
   }
-  startProcess(layout, component, path.join(toolchain.bin, component), componentArgs(component, rt), process.env);
+  startProcess(layout, component, path.join(toolchain.bin, component), componentArgs(component, rt), componentEnv(component, process.env));
 }
 
 /** Pure wording: which port, of what, and the two ways out. */

@@ -34,6 +34,15 @@ export function componentArgs(component: Component, rt: ClusterRuntime): string[
   }
 }
 
+/**
+ * The environment of a component: the caller's, and for the API server a lower GOGC. Its heap is mostly caches
+ * that the garbage collector lets grow to twice the live data by default; at 25, three idle API servers take
+ * about 180 MiB less (measured, scripts/README.md) for a little more collector work under load.
+ */
+export function componentEnv(component: Component, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return component === "kube-apiserver" ? { ...base, GOGC: "25" } : base;
+}
+
 export function etcdUrl(ports: PortPlan): string {
   return `https://${LOOPBACK}:${ports.etcd}`;
 }

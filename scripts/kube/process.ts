@@ -28,11 +28,17 @@ export function processArgv(pid: number): string[] | undefined {
   }
 }
 
-/** Resident memory of a live process in bytes (VmRSS), or undefined. */
-export function processRss(pid: number): number | undefined {
+/**
+ * Memory of a live process in bytes: `rss` counts every resident page, `pss` divides each shared page among
+ * the processes mapping it. The three clusters run the same binaries (one cached file each), so their code
+ * pages are shared: the sum of RSS overstates what they take together, the sum of PSS does not.
+ */
+export function processMemory(pid: number): { rss: number; pss: number } | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) * 1024 : undefined;
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(rollup)?.[1] ?? NaN) * 1024;
+    const memory = { rss: field("Rss"), pss: field("Pss") };
+    return Number.isNaN(memory.rss) || Number.isNaN(memory.pss) ? undefined : memory;
   } catch {
     return undefined;
   }

@@ -28,8 +28,8 @@ function describeState(state: ProcessState): string {
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
-function totalRss(s: ClusterStatus): number {
-  return Object.values(s.rss).reduce<number>((sum, b) => sum + (b ?? 0), 0);
+function total(s: ClusterStatus, kind: "rss" | "pss"): number {
+  return Object.values(s.memory).reduce<number>((sum, m) => sum + (m?.[kind] ?? 0), 0);
 }
 
 export function formatStatus(statuses: ClusterStatus[]): string {
@@ -41,13 +41,13 @@ export function formatStatus(statuses: ClusterStatus[]): string {
     }
     lines.push(`${s.region}: ${s.server} — API ${s.apiReady ? "ready" : "not answering"}; kubeconfig ${s.kubeconfig} (context ${s.context})`);
     for (const [component, state] of Object.entries(s.components) as [Component, ProcessState][]) {
-      const rss = s.rss[component];
-      lines.push(`  ${component}: ${describeState(state)}${rss !== undefined ? `, RSS ${mib(rss)}` : ""}`);
+      const m = s.memory[component];
+      lines.push(`  ${component}: ${describeState(state)}${m !== undefined ? `, RSS ${mib(m.rss)} (PSS ${mib(m.pss)})` : ""}`);
     }
-    lines.push(`  RSS together: ${mib(totalRss(s))}`);
+    lines.push(`  together: RSS ${mib(total(s, "rss"))}, PSS ${mib(total(s, "pss"))}`);
   }
-  const all = statuses.reduce((sum, s) => sum + totalRss(s), 0);
-  if (statuses.length > 1) lines.push(`all clusters: RSS ${mib(all)}`);
+  const sum = (kind: "rss" | "pss") => statuses.reduce((n, s) => n + total(s, kind), 0);
+  if (statuses.length > 1) lines.push(`all clusters: RSS ${mib(sum("rss"))}, PSS ${mib(sum("pss"))} (shared code pages counted once)`);
   return lines.join("\n");
 }
 

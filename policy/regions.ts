@@ -1,15 +1,15 @@
 /**
- * Where each DSC region may place cloud resources. The lists of allowed locations are the ones the cluster
- * components validate their config against; the policy checks what the registered resources actually carry
- * (a hard-coded location or a second provider would slip past config validation, not past this).
+ * Where each DSC region may place cloud resources, from the pack's own placement.json (never from the program's
+ * components: one edit there must not weaken both). The policy checks what the registered resources actually
+ * carry (a hard-coded location or a second provider would slip past config validation, not past this).
  */
-import { US_AWS_REGIONS } from "../components/cluster/aws";
-import { EUROPEAN_AZURE_LOCATIONS } from "../components/cluster/azure";
-import { ASIAN_GCP_REGIONS } from "../components/cluster/gcp";
-import { type Region, REGION_CLOUD, REGIONS } from "../stacks/config";
+import * as fs from "fs";
+import * as path from "path";
 
-export { type Region, REGIONS };
-export type Cloud = (typeof REGION_CLOUD)[Region];
+export const REGIONS = ["alpha", "beta", "gamma"] as const;
+export type Region = (typeof REGIONS)[number];
+export const CLOUDS = ["aws", "azure", "gcp"] as const;
+export type Cloud = (typeof CLOUDS)[number];
 
 export interface RegionRule {
   cloud: Cloud;
@@ -19,25 +19,37 @@ export interface RegionRule {
   allowsLocation(location: string): boolean;
 }
 
+interface PlacementEntry {
+  cloud: string;
+  dsp: string;
+  geography: string;
+  locations: string[];
+  /** GCP: a zone of a listed region (`asia-northeast1-a`) is allowed too. */
+  zonesOfLocations?: boolean;
+}
+
 /** Azure accepts display names ("West Europe") as well as programmatic names ("westeurope"). */
 export function normalizeAzureLocation(location: string): string {
   return location.toLowerCase().replace(/\s+/g, "");
 }
 
-const inList = (list: readonly string[]) => (location: string) => list.includes(location);
-/** A GCP location is a region (`asia-northeast1`) or one of its zones (`asia-northeast1-a`). */
-const gcpRegionOrZone = (location: string) => ASIAN_GCP_REGIONS.some((r) => location === r || new RegExp(`^${r}-[a-z]$`).test(location));
+/** The rules of one region, refusing a placement file that does not say what the pack needs. */
+export function regionRule(region: string, entry: PlacementEntry | undefined): RegionRule {
+  if (!entry || !(CLOUDS as readonly string[]).includes(entry.cloud) || !Array.isArray(entry.locations) || entry.locations.length === 0) {
+    throw new Error(`policy/placement.json: regions.${region} needs a cloud (${CLOUDS.join(", ")}), a dsp, a geography and at least one location`);
+  }
+  const cloud = entry.cloud as Cloud;
+  const normalize = cloud === "azure" ? normalizeAzureLocation : (l: string) => l;
+  const allowsLocation = (location: string) => {
+    const l = normalize(location);
+    return entry.locations.includes(l) || (entry.zonesOfLocations === true && entry.locations.some((r) => new RegExp(`^${r}-[a-z]$`).test(l)));
+  };
+  return { cloud, dsp: entry.dsp, geography: `${entry.geography} (${entry.locations.join(", ")})`, allowsLocation };
+}
 
-export const REGION_RULES: Record<Region, RegionRule> = {
-  alpha: { cloud: REGION_CLOUD.alpha, dsp: "dsp-1", geography: `AWS US regions (${US_AWS_REGIONS.join(", ")})`, allowsLocation: inList(US_AWS_REGIONS) },
-  beta: {
-    cloud: REGION_CLOUD.beta,
-    dsp: "dsp-2",
-    geography: `Azure European regions (${EUROPEAN_AZURE_LOCATIONS.join(", ")})`,
-    allowsLocation: (location) => inList(EUROPEAN_AZURE_LOCATIONS)(normalizeAzureLocation(location)),
-  },
-  gamma: { cloud: REGION_CLOUD.gamma, dsp: "dsp-3", geography: `GCP Asian regions or their zones (${ASIAN_GCP_REGIONS.join(", ")})`, allowsLocation: gcpRegionOrZone },
-};
+const PLACEMENT_FILE = path.join(__dirname, "placement.json");
+const entries = (JSON.parse(fs.readFileSync(PLACEMENT_FILE, "utf8")) as { regions: Record<string, PlacementEntry | undefined> }).regions;
+export const REGION_RULES = Object.fromEntries(REGIONS.map((r) => [r, regionRule(r, entries[r])])) as Record<Region, RegionRule>;
 
 export function isRegion(value: unknown): value is Region {
   return typeof value === "string" && (REGIONS as readonly string[]).includes(value);

@@ -5,10 +5,10 @@ import { z } from "zod";
 import { federationCloudTags } from "../labels";
 import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
 import { eksKubeconfig } from "./kubeconfig";
+import { US_AWS_REGIONS } from "./locations";
 import { carveSubnet } from "./network";
 import { DspCluster } from "./types";
 
-export const US_AWS_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] as const;
 export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
 /** The `dsc:aws` config object: where the cluster runs and how it is hardened (every switch defaults to on). */

@@ -4,13 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { federationCloudTags } from "../labels";
 import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
+import { EUROPEAN_AZURE_LOCATIONS } from "./locations";
 import { carveSubnet } from "./network";
 import { DspCluster } from "./types";
 
-export const EUROPEAN_AZURE_LOCATIONS = [
-  "westeurope", "northeurope", "germanywestcentral", "francecentral", "swedencentral",
-  "switzerlandnorth", "italynorth", "polandcentral", "norwayeast", "spaincentral",
-] as const;
 
 /** The `dsc:azure` config object: where the cluster runs and how it is hardened (every switch defaults to on). */
 export const azureSettingsSchema = z

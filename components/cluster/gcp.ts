@@ -5,12 +5,9 @@ import { z } from "zod";
 import { federationCloudTags } from "../labels";
 import { cidrSchema, hardeningSwitchesOff, kubernetesVersionSchema, nodePoolSchema, ownershipSchema, parseArgs } from "../validation";
 import { gkeKubeconfig } from "./kubeconfig";
+import { ASIAN_GCP_REGIONS } from "./locations";
 import { DspCluster } from "./types";
 
-export const ASIAN_GCP_REGIONS = [
-  "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3",
-  "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2",
-] as const;
 export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
 
 /** The `dsc:gcp` config object: where the cluster runs and how it is hardened (every switch defaults to on). */

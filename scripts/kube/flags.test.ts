@@ -83,3 +83,18 @@ describe("component command lines", () => {
     expect(f.get("--server-address")).toBe("127.0.0.1:41006");
   });
 });
+
+describe("a cluster's folder", () => {
+  it("is <root>/<region>, and refuses a relative root or a region that is not a plain name", () => {
+    const layout = clusterLayout("/r", "beta");
+    expect([layout.dir, layout.kubeconfig, layout.kubeconfigOf("kwok"), layout.pidFile("etcd"), layout.pkiFile("ca.crt")]).toEqual([
+      "/r/beta",
+      "/r/beta/kubeconfig",
+      "/r/beta/kwok.kubeconfig",
+      "/r/beta/run/etcd.pid",
+      "/r/beta/pki/ca.crt",
+    ]);
+    expect(() => clusterLayout("state/kube", "beta")).toThrow("cluster root state/kube: must be an absolute path");
+    expect(() => clusterLayout("/r", "../etc")).toThrow(/region "\.\.\/etc": must be a lower-case name/);
+  });
+});

@@ -133,6 +133,8 @@ const POD_SPEC_PATHS: Record<string, string[]> = {
   "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
   "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
   "kubernetes:core/v1:Pod": ["spec"],
+  "kubernetes:core/v1:PodTemplate": ["template", "spec"],
+  "kubernetes:core/v1:ReplicationController": ["spec", "template", "spec"],
 };
 
 export function isWorkload(type: string): boolean {
@@ -149,9 +151,9 @@ export interface NamedContainer {
   container: Props;
 }
 
-/** Every container of a pod spec, init containers included: they run with the same privileges. */
+/** Every container of a pod spec, init and ephemeral (debug) containers included: they run with the same privileges. */
 export function containersOf(podSpec: Props): NamedContainer[] {
-  return [...asArray(podSpec.initContainers), ...asArray(podSpec.containers)]
+  return [...asArray(podSpec.initContainers), ...asArray(podSpec.containers), ...asArray(podSpec.ephemeralContainers)]
     .map(asRecord)
     .filter((container): container is Props => container !== undefined)
     .map((container) => ({ name: String(container.name ?? "(unnamed)"), container }));

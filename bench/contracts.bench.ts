@@ -2,9 +2,9 @@
  * `npm run bench:contracts`: gas used by the consortium contracts on Hardhat's in-process chain (real Safe v1.5.0
  * contracts, nested DSP Safe signatures made with protocol-kit). Prints one line per operation.
  */
-import { Interface, id, type Contract, type ContractTransactionReceipt } from "ethers";
+import { Interface, ZeroHash, id, type Contract, type ContractTransactionReceipt } from "ethers";
 import { ourArtifact } from "../governance/consortium/artifacts";
-import { rotationTypedData } from "../governance/consortium/calls";
+import { executeRotation, proposeRotation, rotationToSign } from "../governance/consortium/operations";
 import { signatureSet, tierRules } from "../governance/consortium/approvals";
 import { deployFixture, KEYS, type Fixture, type OwnerName } from "../contracts/test/fixture";
 
@@ -41,25 +41,24 @@ async function executionRows(f: Fixture): Promise<Row[]> {
   rows.push(["critical: Safe execTransaction through the guard (unpause)", "dsp1+dsp2+dsp3+board1", gasOf(unpause)]);
   const post = await f.execModuleCall(f.deployment.contracts.Announcements, encode("Announcements", "post", [id("bench"), "ipfs://bench"]), ["dsp1", "dsp3"]);
   rows.push(["fleet: TierModule.execute (announcement)", "dsp1+dsp3", gasOf(post)]);
-  const config = await f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, id("cfg")]), ["dsp1"]);
+  const config = await f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, ZeroHash, id("cfg")]), ["dsp1"]);
   rows.push(["operational: TierModule.execute (alpha config)", "dsp1", gasOf(config)]);
-  rows.push(await rotationRow(f));
+  rows.push(...(await rotationRows(f)));
   return rows;
 }
 
-async function rotationRow(f: Fixture): Promise<Row> {
-  const rotation = f.contract("BoardRotationModule", f.wallet(KEYS.outsider));
-  const r = {
-    region: 1,
-    oldDsp: f.deployment.dsps[1].safe,
-    newDsp: (f.owners.dsp4 as { safe: string }).safe,
-    newAgent: f.wallet(KEYS.agent4).address,
-    nonce: 0n,
-    expiry: BigInt((await f.now()) + 3600),
-  };
-  const sigs = await f.sign(rotationTypedData(r, f.deployment.chainId, f.deployment.contracts.BoardRotationModule), ["board1", "board2"]);
-  const receipt = await (await rotation.rotate(r.region, r.newDsp, r.newAgent, r.expiry, signatureSet(sigs))).wait();
-  return ["rotation: BoardRotationModule.rotate (DSP-2 -> DSP-4)", "board1+board2", gasOf(receipt)];
+async function rotationRows(f: Fixture): Promise<Row[]> {
+  const sender = f.wallet(KEYS.outsider);
+  const expiry = BigInt((await f.now()) + f.deployment.rotationDelaySeconds + 3600);
+  const newDsp = (f.owners.dsp4 as { safe: string }).safe;
+  const { rotation, typedData } = await rotationToSign(f.deployment, f.provider, { region: 1, newDsp, newAgent: f.wallet(KEYS.agent4).address, expiry });
+  const proposed = await proposeRotation(f.deployment, sender, rotation, signatureSet(await f.sign(typedData, ["board1", "board2"])));
+  await f.increaseTime(f.deployment.rotationDelaySeconds);
+  const executed = await executeRotation(f.deployment, sender);
+  return [
+    ["rotation: BoardRotationModule.propose (DSP-2 -> DSP-4)", "board1+board2", gasOf(proposed.receipt)],
+    ["rotation: BoardRotationModule.execute after the delay", "anyone", gasOf(executed)],
+  ];
 }
 
 async function main(): Promise<void> {

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.28;
 
-/// @notice How much consent a change needs. `Rotation` is the DAO Board's rule for swapping a DSP; it is not a
-///         manifest tier. Enum order is part of the ABI and of the manifest typed data (`uint8 tier`).
+/// @notice How much consent a change needs. `Rotation` is the DAO Board's rule for proposing a DSP swap and `Veto`
+///         the rule of the DSPs that may cancel one (the DSP of every region in the mask); neither is a manifest tier.
+///         Enum order is part of the ABI and of the manifest typed data (`uint8 tier`).
 enum Tier {
     Critical,
     Fleet,
     Operational,
     Emergency,
-    Rotation
+    Rotation,
+    Veto
 }
 
 /// @notice Why an approval was refused; `None` means accepted.
@@ -32,7 +34,8 @@ enum Refusal {
     SafeRejected,
     RegionDspMissing,
     DspShortfall,
-    BoardShortfall
+    BoardShortfall,
+    ProposerDspRevoked
 }
 
 /// @notice Outcome of a verification: the refusal, and the signature index / signer / counts it is about.

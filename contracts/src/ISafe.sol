@@ -29,4 +29,7 @@ interface ISafe {
         external
         returns (bool success);
     function swapOwner(address prevOwner, address oldOwner, address newOwner) external;
+    function isModuleEnabled(address module) external view returns (bool);
+    function getStorageAt(uint256 offset, uint256 length) external view returns (bytes memory);
+    function signedMessages(bytes32 messageHash) external view returns (uint256);
 }

@@ -70,6 +70,8 @@ contract TierRules is EIP712, ConsortiumOwned {
     error NotBoardSigner(address account);
     error UnknownRegion(uint8 region);
     error GroupMemberNotOwner(address member);
+    error OwnerNotGroupMember(uint256 owners, uint256 members);
+    error GuardianMismatch(address guardianRules);
 
     constructor(
         ISafe consortium_,
@@ -78,6 +80,8 @@ contract TierRules is EIP712, ConsortiumOwned {
         address[REGION_COUNT] memory dsps,
         address[] memory board
     ) EIP712("DSC Federation", "1") ConsortiumOwned(consortium_) {
+        // Guardian asks this contract who is a current agent, so it is deployed first, pointing here.
+        if (address(guardian_.rules()) != address(this)) revert GuardianMismatch(address(guardian_.rules()));
         agents = agents_;
         guardian = guardian_;
         for (uint8 r = 0; r < REGION_COUNT; r++) {
@@ -92,6 +96,7 @@ contract TierRules is EIP712, ConsortiumOwned {
         _setRule(Tier.Fleet, Rule(2, 0, false));
         _setRule(Tier.Operational, Rule(0, 0, true));
         _setRule(Tier.Rotation, Rule(0, uint8(board.length), false));
+        _setRule(Tier.Veto, Rule(0, 0, true));
     }
 
     // ----------------------------------------------------------------------------------------------- approvals
@@ -125,11 +130,16 @@ contract TierRules is EIP712, ConsortiumOwned {
     ///         rule of `tier` for the regions in the `regions` mask. Used by the guard and the modules.
     /// @param executor Passed to the Safe's `checkNSignatures`: the account whose approved-hash signature (v = 1)
     ///        counts without an on-chain `approveHash` (the transaction's sender; zero for messages).
+    /// @dev A tier without a signature rule (`emergency`, or any unset tier) is refused with `TierNotApprovable`, and
+    ///      a region rule with an empty or unknown mask with `RegionsInvalid`: no set, not even an empty one, passes.
     function checkApproval(address executor, bytes32 dataHash, bytes calldata signatures, Tier tier, uint8 regions)
         public
         view
         returns (Verdict memory)
     {
+        Rule memory rule = _rules[tier];
+        if (rule.dsps == 0 && rule.board == 0 && !rule.regionDsp) return _refusal(Refusal.TierNotApprovable, 0, address(0));
+        if (rule.regionDsp && (regions == 0 || regions > ALL_REGIONS)) return _refusal(Refusal.RegionsInvalid, 0, address(0));
         (uint256 n, bool wellFormed) = signatures.count();
         if (!wellFormed) return _refusal(Refusal.Malformed, 0, address(0));
         uint8 dspMask;
@@ -147,7 +157,7 @@ contract TierRules is EIP712, ConsortiumOwned {
         catch {
             return _refusal(Refusal.SafeRejected, n, address(0));
         }
-        return _applyRule(tier, regions, dspMask, boardCount);
+        return _applyRule(rule, regions, dspMask, boardCount);
     }
 
     /// @notice The EIP-712 digest of a manifest, in this contract's domain (bound to chain id and address).
@@ -208,8 +218,9 @@ contract TierRules is EIP712, ConsortiumOwned {
         emit BoardSignerReplaced(oldSigner, newSigner);
     }
 
-    /// @notice Reverts unless every group member is a current owner of the Consortium Safe. The guard calls it
-    ///         after each transaction so that no transaction can leave `critical` unreachable.
+    /// @notice Reverts unless the Consortium Safe's owners are exactly the group members (every member an owner, no
+    ///         other owner). The guard calls it after each Safe transaction and both modules at the end of each
+    ///         execution, so that nothing can leave `critical` unreachable or keep a revoked DSP among the owners.
     function assertConsistent() external view {
         for (uint8 r = 0; r < REGION_COUNT; r++) {
             if (!consortium.isOwner(dspOf[r])) revert GroupMemberNotOwner(dspOf[r]);
@@ -217,9 +228,18 @@ contract TierRules is EIP712, ConsortiumOwned {
         for (uint256 i = 0; i < _board.length; i++) {
             if (!consortium.isOwner(_board[i])) revert GroupMemberNotOwner(_board[i]);
         }
+        // Members are distinct owners, so equal counts mean no owner outside the groups.
+        uint256 owners = consortium.getOwners().length;
+        if (owners != REGION_COUNT + _board.length) revert OwnerNotGroupMember(owners, REGION_COUNT + _board.length);
     }
 
     // ------------------------------------------------------------------------------------------------- views
+
+    /// @notice Whether `agent` holds an agent token of a DSP that is still the current DSP of its region. An agent
+    ///         of a revoked DSP keeps no power, however its DSP was revoked (rotation or a direct `critical` batch).
+    function isCurrentAgent(address agent) public view returns (bool) {
+        return agents.isAgent(agent) && _members[agents.dspOfAgent(agent)].group == Group.Dsp;
+    }
 
     /// @notice The rule of a tier.
     function ruleOf(Tier tier) external view returns (Rule memory) {
@@ -247,10 +267,14 @@ contract TierRules is EIP712, ConsortiumOwned {
         digest = manifestDigest(m);
         Refusal early = _manifestRefusal(m, digest);
         if (early != Refusal.None) return (digest, _refusal(early, 0, address(0)), address(0));
-        try agents.proposerOf(digest, proposal) returns (address agent, address) {
-            proposer = agent;
+        address proposerDsp;
+        try agents.proposerOf(digest, proposal) returns (address agent, address dsp) {
+            (proposer, proposerDsp) = (agent, dsp);
         } catch {
             return (digest, _refusal(Refusal.ProposerNotAgent, 0, address(0)), address(0));
+        }
+        if (_members[proposerDsp].group != Group.Dsp) {
+            return (digest, _refusal(Refusal.ProposerDspRevoked, 0, proposerDsp), address(0));
         }
         verdict = checkApproval(address(0), safeMessageHash(digest), signatures, Tier(m.tier), m.regions);
     }
@@ -296,12 +320,11 @@ contract TierRules is EIP712, ConsortiumOwned {
         return (Refusal.None, signer);
     }
 
-    function _applyRule(Tier tier, uint8 regions, uint8 dspMask, uint256 boardCount)
+    function _applyRule(Rule memory rule, uint8 regions, uint8 dspMask, uint256 boardCount)
         private
         view
         returns (Verdict memory)
     {
-        Rule memory rule = _rules[tier];
         if (rule.regionDsp) {
             for (uint8 r = 0; r < REGION_COUNT; r++) {
                 bool touched = regions & (1 << r) != 0;

@@ -106,7 +106,7 @@ describe("Guardian", () => {
 
     expect((await revertOf(guardian, (guardian.connect(f.wallet(KEYS.outsider)) as Contract).unpause())).name).toBe("NotConsortium");
     const unpauseData = new Interface(ourArtifact("Guardian").abi).encodeFunctionData("unpause", []);
-    expect((await revertOf(module, f.execModuleCall(f.deployment.contracts.Guardian, unpauseData, ["dsp1", "dsp2", "dsp3"]))).name).toBe("CallNeedsCritical");
+    expect((await revertOf(module, f.execModuleCall(f.deployment.contracts.Guardian, unpauseData, ["dsp1", "dsp2", "dsp3"]))).name).toBe("TargetForbidden");
     const guard = f.contract("ConsortiumGuard");
     const refused = await revertOf(guard, f.execSafeTx([call("Guardian", "unpause", [])], ["dsp1", "dsp2", "board1", "board2"]));
     expect(refused.name).toBe("ApprovalRefused");

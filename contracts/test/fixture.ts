@@ -12,13 +12,13 @@ import { manifestTypedData, toOnChainManifest, type ManifestInput, type OnChainM
 import { ApprovalSigner, addressOf, signatureSet, signProposal, type OwnerSigner } from "../../governance/consortium/approvals";
 import type { EIP712TypedData, MetaTransactionData, SafeSignature } from "@safe-global/types-kit";
 import type { ContractTransactionReceipt } from "ethers";
-import { moduleCallTypedData } from "../../governance/consortium/calls";
+import { approvalNonce, moduleCallTypedData, type ModuleCall } from "../../governance/consortium/calls";
 
 /** The local federation's deterministic keys (governance/consortium/dev-keys.ts). */
 export const KEYS = DEV_KEYS;
 
-/** Owners of the Consortium Safe, plus DSP-4: a DSP Safe deployed outside the consortium, ready to rotate in. */
-export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "dsp4" | "board1" | "board2";
+/** Owners of the Consortium Safe, plus DSP-4 and DSP-5: DSP Safes deployed outside the consortium, ready to rotate in. */
+export type OwnerName = "dsp1" | "dsp2" | "dsp3" | "dsp4" | "dsp5" | "board1" | "board2";
 
 export interface Fixture {
   provider: BrowserProvider;
@@ -37,6 +37,10 @@ export interface Fixture {
   execSafeTx(txs: MetaTransactionData[], who: OwnerName[]): Promise<ContractTransactionReceipt>;
   /** Executes a call through the TierModule, approved by `who`. */
   execModuleCall(to: string, data: string, who: OwnerName[]): Promise<ContractTransactionReceipt>;
+  /** A TierModule call approved by `who`, not yet executed: the call and its signature set. */
+  approveModuleCall(to: string, data: string, who: OwnerName[]): Promise<{ call: ModuleCall; signatures: string }>;
+  /** Moves the chain's clock forward by `seconds` (and mines a block). */
+  increaseTime(seconds: number): Promise<void>;
   snapshot(): Promise<string>;
   revert(id: string): Promise<void>;
   now(): Promise<number>;
@@ -60,12 +64,14 @@ export async function deployFixture(): Promise<Fixture> {
   for (const key of [KEYS.deployer, KEYS.outsider, KEYS.agent4, ...KEYS.agents, ...KEYS.board]) await fund(eip1193, addressOf(key));
   const deployment = await deployConsortium(wallet(KEYS.deployer), { ...devConsortiumConfig(), tierTableDigest: TIER_TABLE_DIGEST });
   const dsp4 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp4.map(addressOf), 1, 4n);
+  const dsp5 = await createSafe(wallet(KEYS.deployer), deployment.safeContracts, KEYS.dsp5.map(addressOf), 1, 5n);
   const signer = new ApprovalSigner(eip1193, deployment.consortium, contractNetworks(deployment));
   const owners: Record<OwnerName, OwnerSigner> = {
     dsp1: { kind: "safe", safe: deployment.dsps[0].safe, keys: KEYS.dsp1 },
     dsp2: { kind: "safe", safe: deployment.dsps[1].safe, keys: KEYS.dsp2 },
     dsp3: { kind: "safe", safe: deployment.dsps[2].safe, keys: [KEYS.dsp3[0]] },
     dsp4: { kind: "safe", safe: dsp4, keys: KEYS.dsp4 },
+    dsp5: { kind: "safe", safe: dsp5, keys: KEYS.dsp5 },
     board1: { kind: "eoa", key: KEYS.board[0] },
     board2: { kind: "eoa", key: KEYS.board[1] },
   };
@@ -89,11 +95,15 @@ export async function deployFixture(): Promise<Fixture> {
     const args = [d.to, d.value, d.data, d.operation, d.safeTxGas, d.baseGas, d.gasPrice, d.gasToken, d.refundReceiver, signatureSet(sigs)];
     return (await (await safe.getFunction("execTransaction")(...args)).wait()) as ContractTransactionReceipt;
   };
+  const approveModuleCall = async (to: string, data: string, who: OwnerName[]) => {
+    const call: ModuleCall = { to, value: 0n, data, nonce: approvalNonce(), expiry: BigInt((await now()) + 30 * 24 * 3600) };
+    const sigs = await sign(moduleCallTypedData(call, deployment.chainId, deployment.contracts.TierModule), who);
+    return { call, signatures: signatureSet(sigs) };
+  };
   const execModuleCall = async (to: string, data: string, who: OwnerName[]) => {
     const module = contract("TierModule", wallet(KEYS.outsider));
-    const call = { to, value: 0n, data, nonce: (await module.nonce()) as bigint, expiry: BigInt((await now()) + 3600) };
-    const sigs = await sign(moduleCallTypedData(call, deployment.chainId, deployment.contracts.TierModule), who);
-    return (await (await module.execute(to, 0, data, call.expiry, signatureSet(sigs))).wait()) as ContractTransactionReceipt;
+    const { call, signatures } = await approveModuleCall(to, data, who);
+    return (await (await module.execute(to, 0, data, call.nonce, call.expiry, signatures)).wait()) as ContractTransactionReceipt;
   };
   return {
     provider,
@@ -106,6 +116,11 @@ export async function deployFixture(): Promise<Fixture> {
     consortiumSafe,
     execSafeTx,
     execModuleCall,
+    approveModuleCall,
+    increaseTime: async (seconds) => {
+      await eip1193.request({ method: "evm_increaseTime", params: [seconds] });
+      await eip1193.request({ method: "evm_mine", params: [] });
+    },
     manifest: (overrides = {}) =>
       toOnChainManifest({
         project: "dsc-federation",

@@ -1,5 +1,5 @@
 /** The ConsortiumGuard on the Safe's own transactions, the TierModule for lower tiers, and announcements. */
-import { Contract, Interface, id } from "ethers";
+import { Contract, Interface, ZeroHash, id } from "ethers";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import { ourArtifact, safeArtifact } from "../../governance/consortium/artifacts";
 import { REFUSALS } from "../../governance/consortium/verdict";
@@ -40,7 +40,7 @@ const refusalOf = (r: { args: unknown[] }) => REFUSALS[Number(r.args[0])];
 describe("ConsortiumGuard", () => {
   test("a delegatecall to a non-allowlisted target is refused, even with critical signatures", async () => {
     const target = f.deployment.contracts.RegionRegistry;
-    const tx = { to: target, value: "0", data: encode("RegionRegistry", "setRegionConfig", [0, id("x")]), operation: OperationType.DelegateCall };
+    const tx = { to: target, value: "0", data: encode("RegionRegistry", "setRegionConfig", [0, ZeroHash, id("x")]), operation: OperationType.DelegateCall };
     const refused = await revertOf(guard, f.execSafeTx([tx], CRITICAL));
     expect(refused).toEqual({ name: "DelegateCallRefused", args: [target] });
     expect(await guard.delegateCallAllowed(f.deployment.safeContracts.multiSendCallOnly)).toBe(true);
@@ -129,7 +129,7 @@ describe("TierModule", () => {
       expect(refused).toEqual({ name: "TargetForbidden", args: [f.deployment.consortium] });
     }
     const rule = encode("TierRules", "setRule", [1, { dsps: 1, board: 0, regionDsp: false }]);
-    expect((await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.TierRules, rule, CRITICAL))).name).toBe("CallNeedsCritical");
+    expect(await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.TierRules, rule, CRITICAL))).toEqual({ name: "TargetForbidden", args: [f.deployment.contracts.TierRules] });
     const classifyItself = new Interface(ourArtifact("TierModule").abi).encodeFunctionData("classify", [
       { target: f.deployment.consortium, selector: "0x0d582f13", tier: 1, regionArg: false },
     ]);
@@ -139,24 +139,25 @@ describe("TierModule", () => {
 
   test("operational: the region's DSP executes a change in its region; another DSP cannot", async () => {
     const registry = f.contract("RegionRegistry");
-    await f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, id("alpha-config")]), ["dsp1"]);
+    await f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, ZeroHash, id("alpha-config")]), ["dsp1"]);
     expect(await registry.configDigest(0)).toBe(id("alpha-config"));
-    const refused = await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, id("x")]), ["dsp2"]));
+    const refused = await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [0, id("alpha-config"), id("x")]), ["dsp2"]));
     expect([refused.name, refusalOf(refused)]).toEqual(["ApprovalRefused", "RegionDspMissing"]);
-    const badRegion = await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [7, id("x")]), ["dsp1"]));
+    const badRegion = await revertOf(tierModule, f.execModuleCall(f.deployment.contracts.RegionRegistry, encode("RegionRegistry", "setRegionConfig", [7, ZeroHash, id("x")]), ["dsp1"]));
     expect(badRegion).toEqual({ name: "RegionArgumentInvalid", args: [7n] });
   });
 
-  test("signatures for one module call cannot be replayed (the nonce is part of the digest)", async () => {
-    const data = encode("RegionRegistry", "setRegionConfig", [2, id("gamma-1")]);
+  test("an approval executes once: its replay is refused by digest, even when the call itself would succeed", async () => {
+    // Posting the same content twice would fail in Announcements anyway; a fleet rule change to a fresh value would
+    // not, so replay a call whose effect is repeatable: a region config set back to the same digest.
+    const data = encode("RegionRegistry", "setRegionConfig", [2, ZeroHash, ZeroHash]);
     const receipt = await f.execModuleCall(f.deployment.contracts.RegionRegistry, data, ["dsp3"]);
     const executed = receipt.logs.map((l) => tierModule.interface.parseLog(l)).find((e) => e?.name === "CallExecuted")!;
-    expect(await tierModule.nonce()).toBe(1n);
+    expect(await tierModule.executed(executed.args.digest)).toBe(true);
     const tx = await f.provider.getTransaction(receipt.hash);
-    const [to, value, callData, expiry, signatures] = tierModule.interface.decodeFunctionData("execute", tx!.data);
-    const replay = await revertOf(tierModule, (tierModule.connect(f.wallet(KEYS.outsider)) as Contract).execute(to, value, callData, expiry, signatures));
-    expect(replay.name).toBe("ApprovalRefused");
-    expect(executed.args.digest).not.toBe(await tierModule.callDigest(to, value, callData, 1, expiry));
+    const [to, value, callData, nonce, expiry, signatures] = tierModule.interface.decodeFunctionData("execute", tx!.data);
+    const replay = await revertOf(tierModule, (tierModule.connect(f.wallet(KEYS.outsider)) as Contract).execute(to, value, callData, nonce, expiry, signatures));
+    expect(replay).toEqual({ name: "AlreadyExecuted", args: [executed.args.digest] });
   });
 });
 

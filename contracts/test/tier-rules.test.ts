@@ -1,8 +1,8 @@
 /** TierRules against the real Safe v1.5.0 contracts: each tier's minimum, one fewer, and every bad signature set. */
 import { EthSafeSignature, generatePreValidatedSignature, hashSafeMessage } from "@safe-global/protocol-kit";
 import type { SafeSignature } from "@safe-global/types-kit";
-import { AbiCoder, Contract, id } from "ethers";
-import { safeArtifact } from "../../governance/consortium/artifacts";
+import { AbiCoder, Contract, ZeroAddress, id } from "ethers";
+import { ourArtifact, safeArtifact } from "../../governance/consortium/artifacts";
 import { ApprovalRefusedError, recordApproval, signatureSet, signProposal, tierRules, verifyApproval } from "../../governance/consortium/approvals";
 import { typedDataDigest, type OnChainManifest } from "../../governance/consortium/manifest";
 import { REFUSALS, explainVerdict } from "../../governance/consortium/verdict";
@@ -50,13 +50,14 @@ describe("manifest digests and Safe messages", () => {
     const digest = await rules.manifestDigest(m);
     expect(typedDataDigest(data)).toBe(digest);
     expect(hashSafeMessage(data)).toBe(digest);
-    const handler = new Contract(f.deployment.consortium, safeArtifact("fallbackHandler").abi, f.provider);
+    // Safe's own handler contract, asked directly: the hash it would compute for the Consortium Safe.
+    const handler = new Contract(f.deployment.safeContracts.fallbackHandler, safeArtifact("fallbackHandler").abi, f.provider);
     const expected = await handler.getMessageHashForSafe(f.deployment.consortium, AbiCoder.defaultAbiCoder().encode(["bytes32"], [digest]));
     expect(await rules.safeMessageHash(digest)).toBe(expected);
     expect(safeMessageHashFor(f.deployment.consortium, f.deployment.chainId, digest)).toBe(expected);
   });
 
-  test("an approval TierRules accepts is also a valid EIP-1271 signature of the Consortium Safe", async () => {
+  test("a critical approval TierRules accepts is also a valid EIP-1271 signature of the Consortium Safe", async () => {
     const m = f.manifest();
     const { signatures } = await f.approve(m, CRITICAL_MIN);
     const handler = new Contract(f.deployment.consortium, safeArtifact("fallbackHandler").abi, f.provider);
@@ -88,14 +89,18 @@ describe("each tier: the minimum is accepted, one fewer is refused", () => {
     expect(explainVerdict(v)).toBe("DAO Board group fell short: 0 of the 1 Board signers required signed");
   });
 
-  test("critical: 2 DSPs + 2 Board signers are refused although the plain Safe (threshold 4) accepts them", async () => {
+  test("critical: 2 DSPs + 2 Board signers (the plain Safe's threshold 4) are refused, by TierRules and by the Brand's EIP-1271", async () => {
     const m = f.manifest({ tier: "critical" });
     const { signatures } = await f.approve(m, ["dsp1", "dsp2", "board1", "board2"]);
     const v = await expectRefused(m, signatures, "DspShortfall");
     expect([v.have, v.need]).toEqual([2, 3]);
-    const handler = new Contract(f.deployment.consortium, safeArtifact("fallbackHandler").abi, f.provider);
     const digest = await rules.manifestDigest(m);
-    expect(await handler.getFunction("isValidSignature(bytes32,bytes)").staticCall(digest, signatures)).toBe("0x1626ba7e");
+    // The Safe's own check (threshold 4, any owners) would accept this set; the Consortium's handler does not.
+    const plain = new Contract(f.deployment.safeContracts.fallbackHandler, safeArtifact("fallbackHandler").abi, f.provider);
+    await expect(f.consortiumSafe().getFunction("checkSignatures(address,bytes32,bytes)").staticCall(ZeroAddress, await plain.getMessageHashForSafe(f.deployment.consortium, AbiCoder.defaultAbiCoder().encode(["bytes32"], [digest])), signatures)).resolves.toEqual([]);
+    const handler = new Contract(f.deployment.consortium, ourArtifact("ConsortiumFallbackHandler").abi, f.provider);
+    const refused = await revertOf(handler, handler.isValidSignature.staticCall(digest, signatures));
+    expect([refused.name, REFUSALS[Number(refused.args[0])]]).toEqual(["ApprovalRefused", "DspShortfall"]);
   });
 
   test("fleet: 2 of 3 DSPs are accepted; 1 is refused", async () => {

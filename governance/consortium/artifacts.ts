@@ -13,6 +13,7 @@ export const CONTRACT_NAMES = [
   "BoardRotationModule",
   "Announcements",
   "RegionRegistry",
+  "ConsortiumFallbackHandler",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 

@@ -4,7 +4,7 @@
  * the announcement and region registries; then writes a deployment file that the gate and the CLI read.
  */
 import { writeFileSync } from "node:fs";
-import { Contract, Interface, ZeroHash, type Signer } from "ethers";
+import { Contract, Interface, ZeroHash, getCreateAddress, type Signer } from "ethers";
 import { encodeMultiSendData, generatePreValidatedSignature } from "@safe-global/protocol-kit";
 import { OperationType, type MetaTransactionData } from "@safe-global/types-kit";
 import type { ContractNetworksConfig } from "@safe-global/protocol-kit";
@@ -12,6 +12,7 @@ import { factoryFor, ourArtifact, safeArtifact, SAFE_ARTIFACTS, type Artifact, t
 import { REGIONS, TIERS, type RegionName } from "./manifest";
 import { z } from "zod";
 
+const DAY = 24 * 3600;
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32-byte hex (keccak256 of governance/gate/tier-table.json)");
 
@@ -32,11 +33,20 @@ export const consortiumConfigSchema = z
     board: z.array(address).min(1, "the DAO Board needs at least one signer"),
     /** keccak256 of governance/gate/tier-table.json's bytes, set in TierRules before the Safe is handed over. */
     tierTableDigest: bytes32.optional(),
+    /** Seconds between a Board rotation's proposal and its earliest execution (the DSPs' window to cancel). */
+    rotationDelaySeconds: z.number().int().positive().default(2 * DAY),
+    /** Minimum seconds between two executed rotations (at least the delay). */
+    rotationPeriodSeconds: z.number().int().positive().default(7 * DAY),
+    /** Seconds a DSP's agent may not pause again after a critical unpause lifted its pause. */
+    pauseCooldownSeconds: z.number().int().nonnegative().default(DAY),
   })
   .superRefine((cfg, ctx) => {
     REGIONS.forEach((region) => {
       if (!cfg.dsps.some((d) => d.region === region)) ctx.addIssue({ code: "custom", message: `no DSP for region ${region}`, path: ["dsps"] });
     });
+    if (cfg.rotationPeriodSeconds < cfg.rotationDelaySeconds) {
+      ctx.addIssue({ code: "custom", message: "the rotation period must be at least the rotation delay", path: ["rotationPeriodSeconds"] });
+    }
     cfg.dsps.forEach((d, i) => {
       if (d.threshold > d.owners.length) {
         ctx.addIssue({ code: "custom", message: `threshold ${d.threshold} exceeds ${d.owners.length} owners`, path: ["dsps", i, "threshold"] });
@@ -65,6 +75,10 @@ export interface Deployment {
   board: string[];
   /** TierRules.tierTableDigest as set during deployment (zero when the config had none). */
   tierTableDigest: string;
+  /** The limits set at deployment (immutable in the contracts). */
+  rotationDelaySeconds: number;
+  rotationPeriodSeconds: number;
+  pauseCooldownSeconds: number;
   tiers: readonly string[];
   regions: readonly string[];
 }
@@ -91,14 +105,29 @@ export async function deployConsortium(deployer: Signer, input: ConsortiumConfig
   const consortium = await createSafe(deployer, safeContracts, [me], 1, 0n);
 
   progress("consortium contracts");
-  const contracts = await deployConsortiumContracts(deployer, consortium, dsps, config.board, safeContracts);
+  const contracts = await deployConsortiumContracts(deployer, consortium, dsps, config, safeContracts);
 
   progress("handing the Consortium Safe to the DSPs and the Board");
   const consortiumThreshold = REGIONS.length + 1;
   const tierTableDigest = config.tierTableDigest ?? ZeroHash;
   const batch = setupBatch(me, consortium, dsps, config.board, contracts, consortiumThreshold, tierTableDigest);
   await execAsSoleOwner(deployer, consortium, safeContracts.multiSendCallOnly, batch);
-  return { chainId, consortium, consortiumThreshold, safeContracts, contracts, dsps, board: config.board, tierTableDigest, tiers: TIERS, regions: REGIONS };
+  const { rotationDelaySeconds, rotationPeriodSeconds, pauseCooldownSeconds } = config;
+  return {
+    chainId,
+    consortium,
+    consortiumThreshold,
+    safeContracts,
+    contracts,
+    dsps,
+    board: config.board,
+    tierTableDigest,
+    rotationDelaySeconds,
+    rotationPeriodSeconds,
+    pauseCooldownSeconds,
+    tiers: TIERS,
+    regions: REGIONS,
+  };
 }
 
 /** protocol-kit's `contractNetworks` for a deployment (chain 31337 is not in safe-deployments). */
@@ -153,13 +182,16 @@ async function deployConsortiumContracts(
   deployer: Signer,
   consortium: string,
   dsps: DeployedDsp[],
-  board: string[],
+  config: z.output<typeof consortiumConfigSchema>,
   s: Record<SafeArtifactName, string>,
 ): Promise<Record<ContractName, string>> {
   const agents = await deploy(deployer, ourArtifact("AgentRegistry"), [consortium]);
-  const guardian = await deploy(deployer, ourArtifact("Guardian"), [consortium, agents]);
+  // Guardian asks TierRules who is a current agent and TierRules asks Guardian whether it is paused: Guardian is
+  // deployed first with TierRules' address predicted from the deployer's next nonce (TierRules checks it).
+  const predictedRules = getCreateAddress({ from: await deployer.getAddress(), nonce: (await deployer.getNonce("pending")) + 1 });
+  const guardian = await deploy(deployer, ourArtifact("Guardian"), [consortium, agents, predictedRules, config.pauseCooldownSeconds]);
   const dspSafes = dsps.map((d) => d.safe);
-  const rules = await deploy(deployer, ourArtifact("TierRules"), [consortium, agents, guardian, dspSafes, board]);
+  const rules = await deploy(deployer, ourArtifact("TierRules"), [consortium, agents, guardian, dspSafes, config.board]);
   const guard = await deploy(deployer, ourArtifact("ConsortiumGuard"), [consortium, rules, [s.multiSendCallOnly, s.signMessageLib]]);
   const announcements = await deploy(deployer, ourArtifact("Announcements"), [consortium]);
   const regionRegistry = await deploy(deployer, ourArtifact("RegionRegistry"), [consortium]);
@@ -167,8 +199,15 @@ async function deployConsortiumContracts(
     { target: announcements, selector: selectorOf("Announcements", "post"), tier: TIERS.indexOf("fleet"), regionArg: false },
     { target: regionRegistry, selector: selectorOf("RegionRegistry", "setRegionConfig"), tier: TIERS.indexOf("operational"), regionArg: true },
   ];
+  const fallbackHandler = await deploy(deployer, ourArtifact("ConsortiumFallbackHandler"), [consortium, rules, announcements]);
   const tierModule = await deploy(deployer, ourArtifact("TierModule"), [consortium, rules, guardian, classes]);
-  const rotation = await deploy(deployer, ourArtifact("BoardRotationModule"), [consortium, rules, agents]);
+  const rotation = await deploy(deployer, ourArtifact("BoardRotationModule"), [
+    consortium,
+    rules,
+    agents,
+    config.rotationDelaySeconds,
+    config.rotationPeriodSeconds,
+  ]);
   return {
     AgentRegistry: agents,
     Guardian: guardian,
@@ -178,6 +217,7 @@ async function deployConsortiumContracts(
     BoardRotationModule: rotation,
     Announcements: announcements,
     RegionRegistry: regionRegistry,
+    ConsortiumFallbackHandler: fallbackHandler,
   };
 }
 
@@ -186,7 +226,7 @@ export function selectorOf(contract: ContractName, fn: string): string {
   return new Interface(ourArtifact(contract).abi).getFunction(fn)!.selector;
 }
 
-/** Modules, agents and the tier-table digest first, owners next, the deployer removed, the guard last (its after-check then never
+/** Modules, agents, the tier-table digest and our fallback handler first, owners next, the deployer removed, the guard last (its after-check then never
  *  sees this transaction: the Safe reads the guard before executing). */
 function setupBatch(
   deployer: string,
@@ -205,6 +245,7 @@ function setupBatch(
   return [
     self(safe.encodeFunctionData("enableModule", [c.TierModule])),
     self(safe.encodeFunctionData("enableModule", [c.BoardRotationModule])),
+    self(safe.encodeFunctionData("setFallbackHandler", [c.ConsortiumFallbackHandler])),
     ...dsps.map((d) => ({ to: c.AgentRegistry, value: "0", data: agents.encodeFunctionData("mint", [d.agent, d.safe]), operation: OperationType.Call })),
     ...(tierTableDigest === ZeroHash
       ? []

@@ -18,6 +18,8 @@ export const DEV_KEYS = {
   agents: [devKey("agent1"), devKey("agent2"), devKey("agent3")],
   dsp4: [devKey("dsp4-owner1")],
   agent4: devKey("agent4"),
+  dsp5: [devKey("dsp5-owner1")],
+  agent5: devKey("agent5"),
   outsider: devKey("outsider"),
 };
 

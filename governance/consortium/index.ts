@@ -5,4 +5,5 @@ export * from "./calls";
 export * from "./deploy";
 export * from "./dev-keys";
 export * from "./manifest";
+export * from "./operations";
 export * from "./verdict";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { EIP712TypedData } from "@safe-global/types-kit";
 
 /** Tier names in the order of the Solidity `Tier` enum (index = on-chain value). */
-export const TIERS = ["critical", "fleet", "operational", "emergency", "rotation"] as const;
+export const TIERS = ["critical", "fleet", "operational", "emergency", "rotation", "veto"] as const;
 export type TierName = (typeof TIERS)[number];
 /** Region names in on-chain order (bit i of a region mask). */
 export const REGIONS = ["alpha", "beta", "gamma"] as const;

@@ -23,6 +23,7 @@ export const REFUSALS = [
   "RegionDspMissing",
   "DspShortfall",
   "BoardShortfall",
+  "ProposerDspRevoked",
 ] as const;
 export type RefusalName = (typeof REFUSALS)[number];
 
@@ -49,7 +50,7 @@ export function explainVerdict(v: Verdict): string {
     case "None":
       return "approved: the signature set satisfies the tier's rule";
     case "TierNotApprovable":
-      return "the manifest's tier cannot be approved by signatures (emergency is a Guardian pause; rotation is the Board's module)";
+      return "the tier has no signature rule here (emergency is a Guardian pause; rotation and veto belong to the Board's rotation module; manifests are critical, fleet or operational)";
     case "RegionsInvalid":
       return "the manifest's regions mask is empty or names an unknown region";
     case "RegionsNeedHigherTier":
@@ -86,5 +87,7 @@ export function explainVerdict(v: Verdict): string {
       return `DSP group fell short: ${v.have} of the ${v.need} DSP Safes required signed`;
     case "BoardShortfall":
       return `DAO Board group fell short: ${v.have} of the ${v.need} Board signers required signed`;
+    case "ProposerDspRevoked":
+      return `the proposing agent speaks for ${v.signer}, a DSP that is no longer current: only an agent of a current DSP may propose`;
   }
 }

@@ -13,6 +13,7 @@ import { imagePinning } from "./policies/image-pinning";
 import { isolationPlacement } from "./policies/isolation-placement";
 import { kubernetesClusterBinding } from "./policies/kubernetes-cluster-binding";
 import { kubernetesVersionFloor } from "./policies/kubernetes-version-floor";
+import { networkExposure } from "./policies/network-exposure";
 import { nodePoolAutoscaling } from "./policies/node-pool-autoscaling";
 import { replicationLayer } from "./policies/replication-layer";
 import { requiredLabels } from "./policies/required-labels";
@@ -33,6 +34,7 @@ export const policies: Policies = [
   // Workload hardening
   workloadHardening,
   imagePinning,
+  networkExposure,
   // The federation's own invariants
   replicationLayer,
   guardianWatchers,

@@ -39,7 +39,7 @@ describe("npm run policy", () => {
   it("prints a report per policy and exits 1 on a mandatory violation", async () => {
     const { result, output } = await captureOutput(() => main(["node", "run.ts", "-s", "beta", "-c", "dsc:azure.azureAdRbac=false", "--no-federation"]));
     expect(result).toBe(1);
-    expect(output).toMatch(/^Stack beta: \d+ resources, 15 policies$/m);
+    expect(output).toMatch(/^Stack beta: \d+ resources, 16 policies$/m);
     expect(output).toMatch(/^ {2}\[pass\] secret-config \(mandatory\)$/m);
     expect(output).toMatch(/^ {2}\[FAIL\] aks-hardening \(mandatory\) - 1 violation\(s\)$/m);
     expect(output).toMatch(/Entra ID with Azure RBAC is off: set aadProfile.managed true and aadProfile.enableAzureRBAC true. \(azure.azureAdRbac;/);

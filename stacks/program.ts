@@ -9,7 +9,8 @@ import { GcpCluster, gcpHardeningExceptions } from "../components/cluster/gcp";
 import { LocalCluster, localKubeconfigFile, localRenderDirectory } from "../components/cluster/local";
 import { DspCluster } from "../components/cluster/types";
 import { GuardianWatchers } from "../components/guardian/guardianWatchers";
-import { federationCloudTags } from "../components/labels";
+import { federationCloudTags, federationK8sLabels } from "../components/labels";
+import { defaultDenyIngress } from "../components/workload/networkPolicy";
 import { FederationOwner } from "../components/validation";
 import { ReplicationLayer } from "../components/replication/replicationLayer";
 import { PeerEndpoint, ReplicationSettings, peerUrl } from "../components/replication/spec";
@@ -92,11 +93,14 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
     },
     { provider: cluster.provider },
   );
-  new GuardianWatchers(
+  const guardian = new GuardianWatchers(
     `${region}-guardian`,
     { settings: { owner: cluster.owner, image: cfg.images.watcher, chain: cfg.chain }, agentKey: agentKeys.apply((k) => k[region] ?? "") },
     { provider: cluster.provider },
   );
+  // Every federation namespace denies ingress by default (the policy pack requires it); the watchers serve nothing
+  // another pod needs. Belongs in GuardianWatchers itself once its owner moves it there.
+  defaultDenyIngress(`${region}-guardian-default-deny`, guardian.namespace, federationK8sLabels(cluster.owner), { provider: cluster.provider, parent: guardian });
   return replication;
 }
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appLabels, appSelector } from "../labels";
 import { containerResources, containerSecurityContext, podSecurityContext } from "../workload/hardening";
+import { defaultDenyIngress } from "../workload/networkPolicy";
 import { parseArgs } from "../validation";
 import {
   API_PORT,
@@ -19,7 +20,6 @@ import {
   TLS_DIR,
   TLS_KEYS,
   apiHost,
-  defaultDenySpec,
   formatPeers,
   networkPolicySpec,
   peerUrl,
@@ -137,7 +137,7 @@ export class ReplicationLayer extends pulumi.ComponentResource {
       { metadata: meta(APP), spec: { maxUnavailable: 1, selector: { matchLabels: appSelector(APP) } } },
       child,
     );
-    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: meta(names.defaultDeny), spec: defaultDenySpec() }, child);
+    defaultDenyIngress(`${name}-default-deny`, ns.metadata.name, labels, child);
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, { metadata: meta(APP), spec: networkPolicySpec(s) }, child);
 
     this.namespace = ns.metadata.name;

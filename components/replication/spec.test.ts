@@ -1,5 +1,6 @@
 import { parseArgs } from "../validation";
-import { ReplicationSettings, defaultDenySpec, formatPeers, jwksSchema, networkPolicySpec, peerCertificateNames, peerUrl, replicationArgsSchema, replicationEnv, sameRegionPeers } from "./spec";
+import { defaultDenySpec } from "../workload/networkPolicy";
+import { ReplicationSettings, formatPeers, jwksSchema, networkPolicySpec, peerCertificateNames, peerUrl, replicationArgsSchema, replicationEnv, sameRegionPeers } from "./spec";
 
 const settings = (over: Partial<Record<string, unknown>> = {}): unknown => ({
   owner: { region: "alpha", dsp: "dsp-1" },

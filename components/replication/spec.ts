@@ -99,7 +99,6 @@ export interface ReplicationNames {
   apiService: string;
   authSecret: string;
   tlsSecret: string;
-  defaultDeny: string;
 }
 
 export function replicationNames(region: string): ReplicationNames {
@@ -113,7 +112,6 @@ export function replicationNames(region: string): ReplicationNames {
     // `<release>-auth` and `<release>-tls` (interface I1), the release being the StatefulSet.
     authSecret: `${APP}-auth`,
     tlsSecret: `${APP}-tls`,
-    defaultDeny: "default-deny",
   };
 }
 
@@ -195,11 +193,6 @@ export function replicationEnv(region: string, peerList: pulumi.Input<string>): 
 
 export const API_SERVICE_PORT: k8s.types.input.core.v1.ServicePort = { name: "api", port: API_PORT, targetPort: "api", protocol: "TCP" };
 export const PEER_SERVICE_PORT: k8s.types.input.core.v1.ServicePort = { name: "peer", port: PEER_PORT, targetPort: "peer", protocol: "TCP" };
-
-/** Denies all ingress to every pod of a namespace: what is admitted is what another policy names explicitly. */
-export function defaultDenySpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
-  return { podSelector: {}, policyTypes: ["Ingress"] };
-}
 
 /**
  * What the replication pods admit: the data API from pods inside the cluster only (never from outside: its Service

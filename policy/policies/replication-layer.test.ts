@@ -40,4 +40,9 @@ describe("replication-layer", () => {
     const records = (await alpha()).filter((r) => !r.urn.includes("ReplicationLayer"));
     expect(await messagesOf(replicationLayer, records)).toEqual(["The stack has no replication layer (dsc:workload:ReplicationLayer)."]);
   });
+
+  it("fails when the data API port is put on the peer load balancer", async () => {
+    const records = edit(await stackRecords("alpha"), (r) => r.name === "alpha-replication-peer", (p) => { p.spec.ports.push({ name: "api", port: 8080, targetPort: "api" }); });
+    expect(await messagesOf(replicationLayer, records)).toEqual([expect.stringMatching(/Service "alpha-replication-peer" puts ports other than the peer port on a load balancer/)]);
+  });
 });

@@ -8,6 +8,8 @@ import { describe } from "../federation";
 import { asArray, asRecord, dig } from "../model";
 
 export const DEFAULT_MIN_REPLICAS = 3;
+/** The replication node's peer port, by number or by name: the only one that may cross clusters. */
+const PEER_PORTS: unknown[] = [7070, "peer"];
 
 export interface ReplicationConfig {
   minReplicas?: number;
@@ -59,12 +61,16 @@ function layerProblems(layer: PolicyResource, resources: PolicyResource[], minRe
   if (!ofType("kubernetes:core/v1:Service").some((svc) => selects({ matchLabels: dig(svc.props, "spec", "selector") }, podLabels))) {
     problems.push(`${name}: no Service selects the replication pods.`);
   }
+  for (const svc of ofType("kubernetes:core/v1:Service").filter((s) => dig(s.props, "spec", "type") === "LoadBalancer")) {
+    const others = asArray(dig(svc.props, "spec", "ports")).filter((p) => !PEER_PORTS.includes(dig(p, "targetPort") ?? dig(p, "port")));
+    if (others.length > 0) problems.push(`${describe(svc)} puts ports other than the peer port on a load balancer: keep the data API on a ClusterIP Service.`);
+  }
   return problems;
 }
 
 export const replicationLayer: StackValidationPolicy = {
   name: "replication-layer",
-  description: "Each ReplicationLayer is a StatefulSet of at least 3 replicas with persistent volumes, a PodDisruptionBudget, a NetworkPolicy and a Service.",
+  description: "Each ReplicationLayer is a StatefulSet of at least 3 replicas with persistent volumes, a PodDisruptionBudget, a NetworkPolicy and a Service; only its peer port is load-balanced.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { minReplicas: { type: "integer", minimum: 1, default: DEFAULT_MIN_REPLICAS } } },
   validateStack: (args, report) => {

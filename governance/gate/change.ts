@@ -9,7 +9,7 @@ import { signProposal } from "../consortium/approvals";
 import { Wallet } from "ethers";
 import { bundlePath, bundleTypedData, manifestHashes, writeJson, type ManifestFile } from "./bundle";
 import { ChainError, type Chain } from "./chain";
-import { classifyPlan } from "./classify";
+import { classifyPlan, type Classification } from "./classify";
 import { bytesDigest, configDigest, gitState, lockfileDigest } from "./digests";
 import { readPlan } from "./plan";
 import { summarize, summaryMarkdown } from "./summary";
@@ -63,27 +63,53 @@ export async function makeChange(o: ChangeOptions): Promise<ChangeResult> {
     rmSync(planFile);
     return { nothingToChange: true, unchanged: classification.unchanged };
   }
-  const now = Math.floor(Date.now() / 1000);
+  const file = await writeBundle({
+    bundleDir: o.bundleDir,
+    chain,
+    agentKey: o.agentKey,
+    classification,
+    tierTableDigest: table.digest,
+    fields: {
+      project: ws.project,
+      stack: ws.stackName,
+      planDigest: bytesDigest(planBytes),
+      sourceCommit: git.head,
+      lockfileDigest: lockfileDigest(ws.projectRoot),
+      configDigest: configDigest(config),
+      expiry: Math.floor(Date.now() / 1000) + (o.expiresIn ?? 7 * 24 * 3600),
+    },
+  });
+  return { nothingToChange: false, manifest: file, notes };
+}
+
+export interface BundleInput {
+  bundleDir: string;
+  chain: Chain;
+  agentKey: string;
+  classification: Classification;
+  tierTableDigest: string;
+  /** The manifest's fields but tier, regions and nonce (those come from the classification and chance). */
+  fields: Omit<ManifestFile["manifest"], "tier" | "regions" | "nonce">;
+  /** Claim another tier or regions than classified (tests of the gate's own re-classification only). */
+  claim?: { tier: ManifestFile["manifest"]["tier"]; regions: ManifestFile["manifest"]["regions"] };
+}
+
+/** Writes manifest, proposal, empty signatures and summary beside the plan.json already in `bundleDir`. */
+export async function writeBundle(b: BundleInput): Promise<ManifestFile> {
+  const d = b.chain.deployment;
   const manifest = {
-    project: ws.project,
-    stack: ws.stackName,
-    planDigest: bytesDigest(planBytes),
-    sourceCommit: git.head,
-    lockfileDigest: lockfileDigest(ws.projectRoot),
-    configDigest: configDigest(config),
-    tier: classification.tier,
-    regions: classification.regions,
-    expiry: now + (o.expiresIn ?? 7 * 24 * 3600),
+    ...b.fields,
+    tier: b.claim?.tier ?? b.classification.tier!,
+    regions: b.claim?.regions ?? b.classification.regions,
     nonce: BigInt("0x" + randomBytes(16).toString("hex")).toString(),
   };
-  const d = chain.deployment;
-  const partial = { manifest, chainId: d.chainId, tierRules: d.contracts.TierRules, consortium: d.consortium, digest: "", safeMessageHash: "", tierTableDigest: table.digest };
+  const partial = { manifest, chainId: d.chainId, tierRules: d.contracts.TierRules, consortium: d.consortium, digest: "", safeMessageHash: "", tierTableDigest: b.tierTableDigest };
   const file: ManifestFile = { ...partial, ...manifestHashes(partial as ManifestFile) };
-  writeJson(o.bundleDir, "manifest", file);
-  writeJson(o.bundleDir, "proposal", { agent: new Wallet(o.agentKey).address, signature: await signProposal(o.agentKey, bundleTypedData(file)) });
-  writeJson(o.bundleDir, "signatures", { version: 1, signatures: [] });
-  const summary = summarize(ws.stackName, classification);
-  writeJson(o.bundleDir, "summaryJson", summary);
-  writeFileSync(bundlePath(o.bundleDir, "summaryMd"), summaryMarkdown(summary, { digest: file.digest, safeMessageHash: file.safeMessageHash, expiry: manifest.expiry }));
-  return { nothingToChange: false, manifest: file, notes };
+  writeJson(b.bundleDir, "manifest", file);
+  writeJson(b.bundleDir, "proposal", { agent: new Wallet(b.agentKey).address, signature: await signProposal(b.agentKey, bundleTypedData(file)) });
+  writeJson(b.bundleDir, "signatures", { version: 1, signatures: [] });
+  const summary = summarize(manifest.stack, b.classification);
+  writeJson(b.bundleDir, "summaryJson", summary);
+  writeFileSync(bundlePath(b.bundleDir, "summaryMd"), summaryMarkdown(summary, { digest: file.digest, safeMessageHash: file.safeMessageHash, expiry: manifest.expiry }));
+  return file;
 }

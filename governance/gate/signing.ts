@@ -7,7 +7,7 @@
  */
 import { EthSafeSignature } from "@safe-global/protocol-kit";
 import type { SafeSignature } from "@safe-global/types-kit";
-import { Signature, Wallet, getBytes, hashMessage, recoverAddress } from "ethers";
+import { Contract, Signature, Wallet, getBytes, hashMessage, recoverAddress } from "ethers";
 import { signatureSet } from "../consortium/approvals";
 import type { Chain } from "./chain";
 import { type ManifestFile, type SignatureEntry, type SignaturesFile } from "./bundle";
@@ -143,7 +143,9 @@ export async function importSignatures(file: SignaturesFile, m: ManifestFile, im
       next = upsert(next, { owner: owner.address, kind: "eoa", data: sig.data, source: "imported" });
       notes.push(`imported the signature of Board member ${owner.address}`);
     } else {
-      const magic = (await chain.safe(owner.safe).getFunction("isValidSignature(bytes32,bytes)").staticCall(m.safeMessageHash, sig.data).catch(() => "0x")) as string;
+      // Through the DSP Safe's fallback handler (Safe 1.5.0 has only the bytes32 form).
+      const eip1271 = new Contract(owner.safe, ["function isValidSignature(bytes32, bytes) view returns (bytes4)"], chain.provider);
+      const magic = (await eip1271.isValidSignature(m.safeMessageHash, sig.data).catch(() => "0x")) as string;
       if (magic !== EIP1271_MAGIC) throw new Error(`${owner.name} (${owner.safe}) does not accept the imported contract signature for this manifest: its owners' threshold is not met, or it was made over another message`);
       next = upsert(next, { owner: owner.safe, kind: "safe", parts: [], data: sig.data });
       notes.push(`imported the contract signature of ${owner.name} (${owner.safe})`);

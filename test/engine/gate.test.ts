@@ -1,0 +1,198 @@
+/**
+ * The gate on the real engine, the real `local` stack and the real contracts on a loopback chain (Hardhat in
+ * process, served on a random 127.0.0.1 port so that the program, run by the CLI in another process, can check
+ * the record). The project is a committed copy in a temporary folder, so HEAD and the config never move under
+ * the test. One stack is shared by the cases, in order: every engine run costs seconds.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { createHash } from "node:crypto";
+import hre from "hardhat";
+import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
+import { BrowserProvider, Wallet, type Eip1193Provider } from "ethers";
+import { DEV_KEYS, devConsortiumConfig } from "../../governance/consortium/dev-keys";
+import { addressOf } from "../../governance/consortium/approvals";
+import { deployConsortium, writeDeploymentFile } from "../../governance/consortium/deploy";
+import { applyBundle } from "../../governance/gate/apply";
+import { bundlePath, readManifestFile, readSignatures, writeJson } from "../../governance/gate/bundle";
+import { Chain, httpEip1193 } from "../../governance/gate/chain";
+import { makeChange } from "../../governance/gate/change";
+import { readOwners, signWithKey } from "../../governance/gate/signing";
+import { loadTierTable } from "../../governance/gate/tierTable";
+import { GateRefusal } from "../../governance/gate/verify";
+import { openGateWorkspace, type GateWorkspace } from "../../governance/gate/workspace";
+import { requireToolchain } from "./toolchain";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..", "..");
+const STEP_MS = 600_000;
+
+let scratch: string;
+let project: string;
+let server: JsonRpcServer;
+let rpcUrl: string;
+let chain: Chain;
+let ws: GateWorkspace;
+
+/** The working tree's files (tracked and new, not ignored), committed in a fresh repository. */
+function copyProject(to: string): void {
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+  for (const f of files) {
+    if (!fs.existsSync(path.join(ROOT, f))) continue;
+    fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, f), path.join(to, f));
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(to, "node_modules"));
+  fs.symlinkSync(path.join(ROOT, ".toolchain"), path.join(to, ".toolchain"));
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: to, stdio: "ignore" });
+  git("init", "-q");
+  git("add", "-A");
+  git("-c", "user.name=gate-test", "-c", "user.email=gate@test", "commit", "-q", "-m", "copy");
+}
+
+/** Every byte of the stack's state and rendered output, as one digest. */
+function snapshot(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.endsWith(".bak") && !p.includes(`${path.sep}.locks`)) h.update(p).update(fs.readFileSync(p));
+    }
+  };
+  walk(path.join(scratch, "backend", ".pulumi", "stacks"));
+  walk(path.join(project, ".state", "rendered"));
+  return h.digest("hex");
+}
+
+function renderedFiles(region: string): string[] {
+  const dir = path.join(project, ".state", "rendered", region, "1-manifest");
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
+async function sign(bundle: string, keys: string[]): Promise<void> {
+  const m = readManifestFile(bundle);
+  const owners = await readOwners(chain);
+  let file = readSignatures(bundle);
+  for (const key of keys) file = (await signWithKey(file, m, key, owners)).file;
+  writeJson(bundle, "signatures", file);
+}
+
+const change = (name: string) => makeChange({ ws, chain, bundleDir: path.join(scratch, name), agentKey: DEV_KEYS.agents[0] });
+const up = (name: string) => applyBundle({ ws, chain, rpcUrl, bundleDir: path.join(scratch, name), payerKey: DEV_KEYS.deployer });
+
+async function refusal(p: Promise<unknown>): Promise<string[]> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof GateRefusal) return err.reasons;
+    throw err;
+  }
+  throw new Error("expected a refusal");
+}
+
+beforeAll(async () => {
+  const toolchain = requireToolchain();
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-gate-"));
+  project = path.join(scratch, "project");
+  copyProject(project);
+  const eip1193 = hre.network.provider as unknown as Eip1193Provider;
+  server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  rpcUrl = `http://127.0.0.1:${port}`;
+  const provider = new BrowserProvider(eip1193, undefined, { polling: false, cacheTimeout: -1 });
+  for (const key of [DEV_KEYS.deployer, ...DEV_KEYS.agents]) {
+    await eip1193.request({ method: "hardhat_setBalance", params: [addressOf(key), "0x56BC75E2D63100000"] });
+  }
+  const deployment = await deployConsortium(new Wallet(DEV_KEYS.deployer, provider), { ...devConsortiumConfig(), tierTableDigest: loadTierTable().digest });
+  const deploymentFile = path.join(project, ".state", "consortium.json");
+  fs.mkdirSync(path.dirname(deploymentFile), { recursive: true });
+  writeDeploymentFile(deploymentFile, deployment);
+  chain = new Chain(httpEip1193(rpcUrl), deployment);
+
+  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`, PULUMI_HOME: path.join(scratch, "home") };
+  fs.mkdirSync(path.join(scratch, "backend"));
+  const configFile = path.join(project, ".state", "local", "Pulumi.local.yaml");
+  ws = await openGateWorkspace("local", { projectRoot: project, toolchainRoot: toolchain, env, configFile });
+  fs.mkdirSync(path.dirname(configFile), { recursive: true });
+  fs.copyFileSync(path.join(project, "Pulumi.local.yaml"), configFile);
+  await run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/local-config.ts", "--stack", "local", "--config-file", configFile, "--rpc", rpcUrl, "--deployment", deploymentFile], { cwd: project, env: ws.env });
+}, STEP_MS);
+
+afterAll(async () => {
+  await server?.close();
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("the gate on the local stack", () => {
+  it("classifies the first deployment critical; 3 DSPs alone are refused with nothing applied; with a Board signer it is applied", async () => {
+    const first = await change("first");
+    if (first.nothingToChange) throw new Error("a new stack has something to change");
+    expect(first.manifest.manifest).toMatchObject({ stack: "local", tier: "critical", regions: ["alpha", "beta", "gamma"] });
+    expect(fs.readFileSync(bundlePath(path.join(scratch, "first"), "summaryMd"), "utf8")).toMatch(/tier \*\*critical\*\*/);
+    await sign(path.join(scratch, "first"), [...DEV_KEYS.dsp1, ...DEV_KEYS.dsp2, DEV_KEYS.dsp3[0]]);
+    const before = snapshot();
+    const reasons = await refusal(up("first"));
+    expect(reasons.join("\n")).toMatch(/critical needs 1 of 2 DAO Board signers, has 0/);
+    expect(snapshot()).toBe(before);
+    expect(renderedFiles("alpha")).toEqual([]);
+
+    await sign(path.join(scratch, "first"), [DEV_KEYS.board[0]]);
+    const outcome = await up("first");
+    expect(outcome.result).toBe("succeeded");
+    for (const region of ["alpha", "beta", "gamma"]) expect(renderedFiles(region).some((f) => f.startsWith("apps_v1-statefulset-"))).toBe(true);
+
+    // The same bundle a second time: the record is spent.
+    const after = snapshot();
+    expect((await refusal(up("first"))).join("\n")).toMatch(/already recorded on-chain/);
+    expect(snapshot()).toBe(after);
+  }, 3 * STEP_MS);
+
+  it("refuses a plain `pulumi up` in the program, after a preview that works, and applies nothing", async () => {
+    const before = snapshot();
+    const result = await run(ws.pulumiBin, ["up", "-s", "local", "--config-file", ws.configFile, "--yes", "--non-interactive", "--refresh=false"], { cwd: project, env: ws.env }).then(
+      () => ({ ok: true, out: "" }),
+      (err: { stdout: string; stderr: string }) => ({ ok: false, out: err.stdout + err.stderr }),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.out).toMatch(/plain 'pulumi up' is refused: no gate approval \(DSC_APPROVAL_FILE is not set\).*dsc up/s);
+    expect(snapshot()).toBe(before);
+  }, STEP_MS);
+
+  it("an operational change in alpha: refused signed by DSP-2, and for a plan edited after signing; applied signed by DSP-1", async () => {
+    // Drift in alpha only: the state says alpha's replication runs 2 replicas; the program wants 1.
+    const exported = await ws.stack.exportStack();
+    const resources = (exported.deployment as { resources: { urn: string; type: string; inputs: { spec: { replicas: number } }; outputs: { spec: { replicas: number } } }[] }).resources;
+    const sts = resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.urn.endsWith("::alpha-replication"))!;
+    sts.inputs.spec.replicas = 2;
+    sts.outputs.spec.replicas = 2;
+    await ws.stack.importStack(exported);
+
+    const ops = await change("operational");
+    if (ops.nothingToChange) throw new Error("drift in alpha is a change");
+    expect(ops.manifest.manifest).toMatchObject({ tier: "operational", regions: ["alpha"] });
+    const bundle = path.join(scratch, "operational");
+    await sign(bundle, DEV_KEYS.dsp2);
+    const before = snapshot();
+    expect((await refusal(up("operational"))).join("\n")).toMatch(/operational in alpha needs the signature of alpha's DSP, DSP-1 \(0x[0-9a-fA-F]{40}\), which has not signed/);
+    await sign(bundle, DEV_KEYS.dsp1);
+    const plan = bundlePath(bundle, "plan");
+    const original = fs.readFileSync(plan);
+    fs.writeFileSync(plan, Buffer.concat([original, Buffer.from(" ")]));
+    expect((await refusal(up("operational"))).join("\n")).toMatch(/plan.json is not the plan that was signed/);
+    expect(snapshot()).toBe(before);
+    fs.writeFileSync(plan, original);
+
+    const outcome = await up("operational");
+    expect(outcome).toMatchObject({ result: "succeeded", resourceChanges: expect.objectContaining({ update: 1 }) });
+  }, 3 * STEP_MS);
+
+  it("has nothing to change afterwards, and says so", async () => {
+    const again = await change("again");
+    expect(again.nothingToChange).toBe(true);
+  }, STEP_MS);
+});

@@ -18,4 +18,23 @@ describe("secret-config", () => {
     ]);
     expect(secretConfigResult("beta", { "dsc:replicationPeerSecret": "plain-secret" }).violations).toHaveLength(1);
   });
+
+  it("fails on a peer TLS private key committed in plain text", () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    expect(secretConfigResult("alpha", { "dsc:replicationTlsKeys": JSON.stringify({ alpha: key }) }).violations.map((v) => v.message)).toEqual([
+      "Pulumi.alpha.yaml holds dsc:replicationTlsKeys.alpha in plain text; remove it and set it with pulumi config set --secret --path 'dsc:replicationTlsKeys.alpha' <value>.",
+    ]);
+  });
+
+  it("fails on private key material under any other key: a PEM key among the certificates, a private JWK in the JWKS", () => {
+    const config = {
+      "dsc:replicationTlsCerts": JSON.stringify({ alpha: "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n" }),
+      "dsc:replicationAuthKeys": JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y", d: "private", kid: "k" }] }),
+      "dsc:replicationCaCert": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    };
+    expect(secretConfigResult("alpha", config).violations.map((v) => v.message)).toEqual([
+      expect.stringContaining("private key material in plain text at dsc:replicationTlsCerts.alpha;"),
+      expect.stringContaining("private key material in plain text at dsc:replicationAuthKeys.keys[0].d;"),
+    ]);
+  });
 });

@@ -74,11 +74,12 @@ test("three watchers seeing the same breach send one successful pause between th
 
 test("a restart resumes from its cursor: an event it handled is not paused for again, one it missed while down is", async () => {
   const { watcher: first, config } = await watcher("gamma");
-  await chain.ownerAddedThroughModule(KEYS.outsider, newOwner());
+  const rogue = newOwner();
+  await chain.ownerAddedThroughModule(KEYS.outsider, rogue);
   await until("the first pause", () => (first.status().guardian.state === "paused-by-us" ? true : undefined));
   await first.stop();
   running.splice(running.indexOf(first), 1);
-  await chain.unpause();
+  await chain.unpause([rogue]); // the remedy and the unpause in one critical transaction: accepted, not a breach
 
   const { watcher: second } = await watcher("gamma", {}, config.stateDir);
   await second.checkNow();

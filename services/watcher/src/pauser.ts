@@ -14,6 +14,9 @@ export const GUARDIAN_ABI = [
   "error NotAnAgent(address caller)",
   "error AlreadyPaused()",
   "error ReasonRequired()",
+  // Anti-griefing: the DSP whose pause was just lifted may not pause again until `until`; the watcher keeps
+  // retrying with backoff (the other regions' watchers can pause at once).
+  "error InCooldown(address dsp, uint256 until)",
 ];
 const guardianInterface = new Interface(GUARDIAN_ABI);
 

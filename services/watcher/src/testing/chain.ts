@@ -12,7 +12,7 @@ import pino from "pino";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { deployFixture, KEYS, type Fixture, type OwnerName } from "../../../../contracts/test/fixture";
 import { safeArtifact, ourArtifact } from "../../../../governance/consortium/artifacts";
-import { rotationTypedData } from "../../../../governance/consortium/calls";
+import { executeRotation, proposeRotation, rotationToSign } from "../../../../governance/consortium/operations";
 import { signatureSet } from "../../../../governance/consortium/approvals";
 import { resolveConfig, type RawSettings, type Region, type WatcherConfig } from "../config";
 import { startWatcher, type RunningWatcher } from "../watcher";
@@ -29,9 +29,10 @@ export interface TestChain {
   safeCall(fn: string, args: unknown[]): Promise<ContractTransactionReceipt>;
   /** Enables `module` (an EOA here) by a critical transaction, then has it add an owner straight through the module path. */
   ownerAddedThroughModule(moduleKey: string, newOwner: string): Promise<ContractTransactionReceipt>;
-  /** The Board rotates beta's DSP Safe out for DSP-4 (the rotation module path). */
+  /** The Board rotates beta's DSP Safe out for DSP-4 (the rotation module path): proposal, delay, execution. */
   rotateBeta(): Promise<ContractTransactionReceipt>;
-  unpause(): Promise<void>;
+  /** The critical unpause, removing `removeOwners` in the same transaction; then the pausing DSP's cooldown is let run out. */
+  unpause(removeOwners?: string[]): Promise<void>;
   pausedEvents(): Promise<Array<{ agent: string; reason: string }>>;
   /** A watcher of `region`, with its agent key, in a fresh (or given) state folder. */
   watcher(region: Region, overrides?: RawSettings, stateDir?: string): Promise<{ watcher: RunningWatcher; config: WatcherConfig }>;
@@ -44,7 +45,6 @@ export async function startTestChain(): Promise<TestChain> {
   const { port } = await server.listen();
   const rpcUrl = `http://127.0.0.1:${port}`;
   const root = mkdtempSync(join(tmpdir(), "dsc-watcher-chain-"));
-  const outsider = f.wallet(KEYS.outsider);
   const safeCall = (fn: string, args: unknown[]) =>
     f.execSafeTx([{ to: f.deployment.consortium, value: "0", data: safeIface.encodeFunctionData(fn, args), operation: OperationType.Call }], CRITICAL);
   const guardian = f.contract("Guardian");
@@ -63,22 +63,27 @@ export async function startTestChain(): Promise<TestChain> {
       return (await (await safe.execTransactionFromModule(f.deployment.consortium, 0, data, OperationType.Call)).wait()) as ContractTransactionReceipt;
     },
     async rotateBeta() {
-      const rotation = f.contract("BoardRotationModule", outsider);
+      const outsider = f.wallet(KEYS.outsider);
       const dsp4 = f.owners.dsp4 as { safe: string };
-      const r = {
-        region: 1,
-        oldDsp: f.deployment.dsps[1].safe,
-        newDsp: dsp4.safe,
-        newAgent: f.wallet(KEYS.agent4).address,
-        nonce: (await rotation.nonce()) as bigint,
-        expiry: BigInt((await f.now()) + 3600),
-      };
-      const sigs = await f.sign(rotationTypedData(r, f.deployment.chainId, f.deployment.contracts.BoardRotationModule), ["board1", "board2"]);
-      return (await (await rotation.rotate(r.region, r.newDsp, r.newAgent, r.expiry, signatureSet(sigs))).wait()) as ContractTransactionReceipt;
+      const expiry = BigInt((await f.now()) + f.deployment.rotationDelaySeconds + 3600);
+      const { rotation, typedData } = await rotationToSign(f.deployment, f.provider, { region: 1, newDsp: dsp4.safe, newAgent: f.wallet(KEYS.agent4).address, expiry });
+      await proposeRotation(f.deployment, outsider, rotation, signatureSet(await f.sign(typedData, ["board1", "board2"])));
+      await f.increaseTime(f.deployment.rotationDelaySeconds);
+      return executeRotation(f.deployment, outsider);
     },
-    async unpause() {
+    async unpause(removeOwners = []) {
       const data = new Interface(ourArtifact("Guardian").abi).encodeFunctionData("unpause", []);
-      await f.execSafeTx([{ to: f.deployment.contracts.Guardian, value: "0", data, operation: OperationType.Call }], CRITICAL);
+      // The remedy first: owners that are no signer-group member must go, or the guard refuses the transaction.
+      const owners = [...((await f.consortiumSafe().getOwners()) as string[])];
+      const removals = removeOwners.map((owner) => {
+        const i = owners.findIndex((o) => o.toLowerCase() === owner.toLowerCase());
+        const prev = i === 0 ? "0x0000000000000000000000000000000000000001" : owners[i - 1];
+        owners.splice(i, 1);
+        return { to: f.deployment.consortium, value: "0", data: safeIface.encodeFunctionData("removeOwner", [prev, owner, 4]), operation: OperationType.Call };
+      });
+      await f.execSafeTx([...removals, { to: f.deployment.contracts.Guardian, value: "0", data, operation: OperationType.Call }], CRITICAL);
+      // The pausing DSP's anti-griefing cooldown runs out, so the same agent can pause the next breach.
+      await f.increaseTime(f.deployment.pauseCooldownSeconds);
     },
     async pausedEvents() {
       const logs = await guardian.queryFilter(guardian.filters.Paused(), 0);

@@ -14,7 +14,8 @@ import {Tier, Refusal, REGION_COUNT, ALL_REGIONS} from "./ConsortiumTypes.sol";
 ///         a delay modifier:
 ///         - `propose` (the `Rotation` rule: both Board signers by default) announces the rotation on-chain; it can
 ///           be executed by anyone only after `delay`, and before the approval's expiry;
-///         - one rotation at a time, and at most one executed per `period`;
+///         - one rotation at a time (a pending one blocks others until it executes, is cancelled or expires), and
+///           at most one executed per `period`;
 ///         - during the delay the DSPs of the other regions (the `Veto` rule over them) or a `critical` transaction
 ///           can `cancel` it; the DSP being rotated out is not needed for anything;
 ///         - the Board alone holds at most one DSP seat: a rotation signed by the Board only marks its new DSP as
@@ -100,7 +101,8 @@ contract BoardRotationModule is EIP712, ConsortiumOwned {
         returns (bytes32 digest)
     {
         if (region >= REGION_COUNT) revert UnknownRegion(region);
-        if (_pending.eta != 0) revert RotationPending(_pending.region);
+        // An expired proposal can no longer execute, so it no longer blocks the next one.
+        if (_pending.eta != 0 && block.timestamp < _pending.expiry) revert RotationPending(_pending.region);
         uint64 notBefore = lastRotationAt == 0 ? 0 : lastRotationAt + period;
         if (block.timestamp < notBefore) revert TooSoon(notBefore);
         if (expiry <= block.timestamp + delay) revert Expired(expiry);

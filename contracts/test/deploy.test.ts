@@ -41,3 +41,14 @@ test("the deployer kept nothing: it is no owner and holds no agent", async () =>
   expect(await f.consortiumSafe().isOwner(deployer)).toBe(false);
   expect(await f.contract("AgentRegistry").isAgent(deployer)).toBe(false);
 });
+
+test("the Consortium Safe answers EIP-1271 through our handler; the limits in the contracts are the deployment's", async () => {
+  const FALLBACK_HANDLER_SLOT = "0x6c9a6c4a39284e37ed1cf53d337577d14212a4870fb976a4366c693b939918d5";
+  const handler = "0x" + (await f.provider.getStorage(f.deployment.consortium, FALLBACK_HANDLER_SLOT)).slice(26);
+  expect(handler).toBe(f.deployment.contracts.ConsortiumFallbackHandler.toLowerCase());
+  const rotation = f.contract("BoardRotationModule");
+  expect([await rotation.delay(), await rotation.period()]).toEqual([BigInt(f.deployment.rotationDelaySeconds), BigInt(f.deployment.rotationPeriodSeconds)]);
+  const guardian = f.contract("Guardian");
+  expect([await guardian.cooldown(), await guardian.rules()]).toEqual([BigInt(f.deployment.pauseCooldownSeconds), f.deployment.contracts.TierRules]);
+  expect(await f.contract("TierRules").guardian()).toBe(f.deployment.contracts.Guardian);
+});

@@ -113,6 +113,15 @@ test("the DSPs of the other regions cancel a pending rotation; one of them, or t
   expect(await rules.dspOf(BETA)).toBe(f.deployment.dsps[BETA].safe);
 });
 
+test("a rotation not executed before its expiry lapses and no longer blocks the next proposal", async () => {
+  await propose(BETA, dsp4(), f.wallet(KEYS.agent4).address, ["board1", "board2"]);
+  const { expiry } = (await pendingRotation(f.deployment, f.provider))!;
+  await f.increaseTime(f.deployment.rotationDelaySeconds + 3601);
+  expect(await revertOf(rotation, executeRotation(f.deployment, outsider()))).toEqual({ name: "Expired", args: [expiry] });
+  const again = await propose(GAMMA, dsp5(), AGENT5, ["board1", "board2"]);
+  expect((await pendingRotation(f.deployment, f.provider))!.digest).toBe(again.digest);
+});
+
 test("a critical transaction can cancel a pending rotation too", async () => {
   await propose(GAMMA, dsp4(), f.wallet(KEYS.agent4).address, ["board1", "board2"]);
   await critical(f.deployment.contracts.BoardRotationModule, "BoardRotationModule", "cancel", ["0x"], ["dsp1", "dsp2", "dsp3", "board2"]);

@@ -25,3 +25,11 @@ test("the tier-table digest is optional and, when given, must be 32 bytes of hex
   expect(short.success).toBe(false);
   expect(short.error!.issues[0]).toMatchObject({ path: ["tierTableDigest"], message: expect.stringMatching(/32-byte hex.*tier-table\.json/) });
 });
+
+test("the rotation and pause limits have defaults, and a period shorter than the delay is refused", () => {
+  const cfg = consortiumConfigSchema.parse(devConsortiumConfig());
+  expect([cfg.rotationDelaySeconds, cfg.rotationPeriodSeconds, cfg.pauseCooldownSeconds]).toEqual([2 * 86400, 7 * 86400, 86400]);
+  const bad = consortiumConfigSchema.safeParse({ ...devConsortiumConfig(), rotationDelaySeconds: 3600, rotationPeriodSeconds: 60 });
+  expect(bad.success).toBe(false);
+  expect(bad.error!.issues[0]).toMatchObject({ path: ["rotationPeriodSeconds"], message: "the rotation period must be at least the rotation delay" });
+});

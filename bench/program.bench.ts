@@ -6,7 +6,7 @@ import { MockedStackName, runMockedStack } from "../stacks/testing/runMockedStac
 
 const STACKS: MockedStackName[] = ["alpha", "beta", "gamma", "local"];
 /** Every peer deployed, so the figures are for a fully wired federation (and no missing-peer warnings). */
-const PEERS = Object.fromEntries(["alpha", "beta", "gamma"].map((r) => [r, { replicationPeerEndpoint: `ws://peer.${r}.dsc-federation.org:7070` }]));
+const PEERS = Object.fromEntries(["alpha", "beta", "gamma"].map((r) => [r, { replicationPeerEndpoint: `wss://peer.${r}.dsc-federation.org:7070` }]));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 async function main(): Promise<void> {

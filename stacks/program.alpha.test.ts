@@ -13,6 +13,10 @@ regionalStackSuite({
     encryptionConfig: { resources: ["secrets"] },
     enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
   },
+  resourceHardening: [
+    { type: "aws:ec2/launchTemplate:LaunchTemplate", inputs: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } } },
+    { type: "aws:eks/nodeGroup:NodeGroup", inputs: { launchTemplate: { name: "dsc-alpha-general" } } },
+  ],
   peers: ["beta", "gamma"],
   wrongGeography: {
     config: { "dsc:aws": JSON.stringify({ region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], publicAccessCidrs: ["198.51.100.0/24"] }) },

@@ -13,6 +13,8 @@ export interface RegionalExpectations {
   location: { key: string; value: string };
   /** Hardening the cluster resource must carry (a `toMatchObject` pattern on its inputs). */
   clusterHardening: Record<string, unknown>;
+  /** Hardening other resources must carry: every resource of `type` matches `inputs` (and there is one at least). */
+  resourceHardening?: { type: string; inputs: Record<string, unknown> }[];
   peers: [string, string];
   /** A config override that puts the cluster outside the region's geography, and the error it must raise. */
   wrongGeography: { config: Record<string, string>; error: RegExp };
@@ -50,6 +52,11 @@ export function regionalStackSuite(x: RegionalExpectations): void {
 
     it("hardens the cluster as configured and reports no hardening switched off", () => {
       expect(single(run.resources, x.clusterType).inputs).toMatchObject(x.clusterHardening);
+      for (const { type, inputs } of x.resourceHardening ?? []) {
+        const found = run.resources.filter((r) => r.type === type);
+        expect(found.length).toBeGreaterThan(0);
+        for (const r of found) expect(r.inputs).toMatchObject(inputs);
+      }
       expect(run.outputs.hardeningExceptions).toEqual([]);
     });
 

@@ -1,0 +1,244 @@
+/**
+ * `dsc`, the governance CLI over governance/gate and governance/consortium. Every module beyond commander loads
+ * inside the command that needs it, so `dsc --help` answers at once. Progress goes to stderr; the result to
+ * stdout (one JSON document with --json). Exit codes: governance/cli/exit.ts, documented in governance/README.md.
+ */
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { EXIT, InputError, exitCodeOf } from "./exit";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const DEFAULT_DEPLOYMENT = path.join(ROOT, ".state", "consortium.json");
+
+interface ChainOpts {
+  rpc: string;
+  deployment: string;
+  json?: boolean;
+}
+
+function chainOptions(cmd: Command): Command {
+  return cmd
+    .option("--rpc <url>", "JSON-RPC URL of the chain (env DSC_RPC_URL)", process.env.DSC_RPC_URL ?? "http://127.0.0.1:8545")
+    .option("--deployment <file>", "the consortium's deployment file", process.env.DSC_DEPLOYMENT ?? DEFAULT_DEPLOYMENT)
+    .option("--json", "print the result as one JSON document");
+}
+
+async function openChain(o: ChainOpts) {
+  const { Chain, httpEip1193, readDeploymentFile } = await import("../gate/chain");
+  let deployment;
+  try {
+    deployment = readDeploymentFile(o.deployment);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  if (!/^https?:\/\//.test(o.rpc)) throw new InputError(`--rpc ${o.rpc} is not an http(s) URL`);
+  return new Chain(httpEip1193(o.rpc), deployment);
+}
+
+function say(json: boolean | undefined, result: unknown, human: string): void {
+  process.stdout.write(json ? JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n" : human + "\n");
+}
+
+const progress = (json?: boolean) => (line: string) => {
+  if (!json && line.trim()) process.stderr.write(`[dsc] ${line}\n`);
+};
+
+async function workspace(stack: string, configFile?: string) {
+  const { requireStack } = await import("./inputs");
+  const { openGateWorkspace } = await import("../gate/workspace");
+  requireStack(stack, ROOT);
+  return openGateWorkspace(stack, { configFile });
+}
+
+export function program(): Command {
+  const dsc = new Command("dsc")
+    .description("Govern the DSC federation: changes, signatures, verification and the gate that applies them")
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText("after", "\nExit codes: 0 done, 1 failed, 2 bad input, 3 refused by governance, 4 chain unreachable.\nExample: dsc change alpha --bundle changes/alpha-42 && dsc sign changes/alpha-42 --key-file dsp1.key && dsc up changes/alpha-42 --stack alpha");
+
+  chainOptions(
+    dsc
+      .command("change <stack>")
+      .description("preview the stack with a saved plan and write a change bundle for signers")
+      .option("--bundle <dir>", "where to write the bundle (default .state/changes/<stack>-<time>)")
+      .option("--agent-key-file <file>", "the proposing agent's key (or env DSC_AGENT_KEY)")
+      .option("--config-file <file>", "the stack config file the engine uses")
+      .option("--expires-in <seconds>", "seconds until the manifest expires", "604800")
+      .addHelpText("after", "\nExample: DSC_AGENT_KEY=$(cat agent.key) dsc change alpha --bundle changes/alpha-42"),
+  ).action(async (stack: string, o: ChainOpts & { bundle?: string; agentKeyFile?: string; configFile?: string; expiresIn: string }) => {
+    const { readKey } = await import("./inputs");
+    const agentKey = readKey(o.agentKeyFile, "DSC_AGENT_KEY", "agent");
+    const expiresIn = Number(o.expiresIn);
+    if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new InputError(`--expires-in ${o.expiresIn} is not a positive number of seconds`);
+    const chain = await openChain(o);
+    const ws = await workspace(stack, o.configFile);
+    const bundleDir = path.resolve(o.bundle ?? path.join(ROOT, ".state", "changes", `${stack}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+    const { makeChange } = await import("../gate/change");
+    const r = await makeChange({ ws, chain, bundleDir, agentKey, expiresIn, progress: progress(o.json) });
+    if (r.nothingToChange) return say(o.json, { stack, nothingToChange: true, unchanged: r.unchanged }, `stack ${stack}: nothing to change (${r.unchanged} resources unchanged)`);
+    for (const n of r.notes) progress(o.json)(n);
+    const m = r.manifest.manifest;
+    say(o.json, { stack, bundle: bundleDir, tier: m.tier, regions: m.regions, digest: r.manifest.digest, safeMessageHash: r.manifest.safeMessageHash }, `bundle ${bundleDir}: tier ${m.tier}, regions ${m.regions.join(", ")}; owners sign ${r.manifest.safeMessageHash}`);
+  });
+
+  chainOptions(
+    dsc
+      .command("sign <bundle>")
+      .description("add one owner's signature (a Board key, a DSP Safe owner's key) or import signatures made elsewhere")
+      .option("--key-file <file>", "the signer's key (or env DSC_SIGNER_KEY)")
+      .option("--import <file>", "JSON {\"signatures\": \"0x…\"} (a Safe-format set, e.g. protocol-kit's encodedSignatures()) or {\"signer\": \"0x…\", \"data\": \"0x…\"}")
+      .addHelpText("after", "\nExamples: dsc sign changes/alpha-42 --key-file ~/dsp1-owner1.key\n          dsc sign changes/alpha-42 --import safe-wallet-signatures.json"),
+  ).action(async (bundle: string, o: ChainOpts & { keyFile?: string; import?: string }) => {
+    const { requireDir, readKey, requireAddress } = await import("./inputs");
+    requireDir(bundle, "bundle");
+    const { readManifestFile, readSignatures, writeJson } = await import("../gate/bundle");
+    const { importSignatures, readOwners, signWithKey } = await import("../gate/signing");
+    const m = readManifestFile(bundle);
+    const chain = await openChain(o);
+    await chain.assertReachable();
+    const owners = await readOwners(chain);
+    let r;
+    if (o.import !== undefined) {
+      const { readFileSync, existsSync } = await import("node:fs");
+      if (!existsSync(o.import)) throw new InputError(`--import ${o.import} does not exist`);
+      let imported: { signatures: string } | { signer: string; data: string };
+      try {
+        imported = JSON.parse(readFileSync(o.import, "utf8"));
+      } catch (err) {
+        throw new InputError(`--import ${o.import} is not JSON: ${(err as Error).message}`);
+      }
+      if ("signer" in imported) requireAddress(imported.signer, "signer");
+      try {
+        r = await importSignatures(readSignatures(bundle), m, imported, owners, chain);
+      } catch (err) {
+        if ((err as Error).name === "ChainError") throw err;
+        throw new InputError((err as Error).message);
+      }
+    } else {
+      try {
+        r = await signWithKey(readSignatures(bundle), m, readKey(o.keyFile, "DSC_SIGNER_KEY", "signer"), owners);
+      } catch (err) {
+        if ((err as Error).name === "InputError") throw err;
+        throw new InputError((err as Error).message);
+      }
+    }
+    writeJson(bundle, "signatures", r.file);
+    say(o.json, { bundle, notes: r.notes, signatures: r.file.signatures.length }, r.notes.join("\n"));
+  });
+
+  chainOptions(
+    dsc
+      .command("verify <bundle>")
+      .description("verify a bundle now, against the checkout, the stack and the chain; applies nothing")
+      .requiredOption("--stack <stack>", "the stack the bundle is to be applied to")
+      .option("--config-file <file>", "the stack config file the engine uses")
+      .addHelpText("after", "\nExample: dsc verify changes/alpha-42 --stack alpha --json"),
+  ).action(async (bundle: string, o: ChainOpts & { stack: string; configFile?: string }) => {
+    const { requireDir } = await import("./inputs");
+    requireDir(bundle, "bundle");
+    const chain = await openChain(o);
+    const ws = await workspace(o.stack, o.configFile);
+    const { verifyForStack, GateRefusal } = await import("../gate/verify");
+    const v = await verifyForStack(bundle, ws, chain);
+    if (v.reasons.length > 0) throw new GateRefusal(v.reasons);
+    say(o.json, { bundle, approved: true, tier: v.manifestFile.manifest.tier, regions: v.manifestFile.manifest.regions }, `approved: tier ${v.manifestFile.manifest.tier}, the signature set satisfies its rule`);
+  });
+
+  chainOptions(
+    dsc
+      .command("up <bundle>")
+      .description("the gate: verify, record the approval on-chain once, apply exactly the signed plan")
+      .requiredOption("--stack <stack>", "the stack to apply the bundle to")
+      .option("--payer-key-file <file>", "a funded key paying the record transaction (or env DSC_PAYER_KEY)")
+      .option("--config-file <file>", "the stack config file the engine uses")
+      .addHelpText("after", "\nExample: DSC_PAYER_KEY=$(cat payer.key) dsc up changes/alpha-42 --stack alpha"),
+  ).action(async (bundle: string, o: ChainOpts & { stack: string; payerKeyFile?: string; configFile?: string }) => {
+    const { requireDir, readKey } = await import("./inputs");
+    requireDir(bundle, "bundle");
+    const payerKey = readKey(o.payerKeyFile, "DSC_PAYER_KEY", "payer");
+    const chain = await openChain(o);
+    const ws = await workspace(o.stack, o.configFile);
+    const { applyBundle } = await import("../gate/apply");
+    const outcome = await applyBundle({ ws, chain, rpcUrl: o.rpc, bundleDir: bundle, payerKey, progress: progress(o.json) });
+    say(o.json, outcome, `${outcome.result}: ${JSON.stringify(outcome.resourceChanges ?? {})} (recorded in ${outcome.recordTransaction})`);
+    if (outcome.result !== "succeeded") process.exitCode = EXIT.failed;
+  });
+
+  chainOptions(
+    dsc
+      .command("status")
+      .description("owners, groups, rules, pause state, agents, the tier-table digest and the last recorded manifest per stack")
+      .addHelpText("after", "\nExample: dsc status --rpc http://127.0.0.1:8545 --json"),
+  ).action(async (o: ChainOpts) => {
+    const { consortiumStatus, statusText } = await import("./status");
+    const chain = await openChain(o);
+    const s = await consortiumStatus(chain);
+    say(o.json, s, statusText(s));
+  });
+
+  chainOptions(
+    dsc
+      .command("pause")
+      .description("pause the federation through the Guardian (an agent's key; only critical changes pass until unpaused)")
+      .requiredOption("--reason <text>", "why: kept in the Guardian's event")
+      .option("--agent-key-file <file>", "a current agent's key (or env DSC_AGENT_KEY)")
+      .addHelpText("after", "\nExample: dsc pause --reason 'unapproved drift in beta' --agent-key-file agent2.key"),
+  ).action(async (o: ChainOpts & { reason: string; agentKeyFile?: string }) => {
+    const { readKey } = await import("./inputs");
+    const key = readKey(o.agentKeyFile, "DSC_AGENT_KEY", "agent");
+    const chain = await openChain(o);
+    await chain.assertReachable();
+    const { Wallet } = await import("ethers");
+    const guardian = chain.contract("Guardian").connect(new Wallet(key, chain.provider)) as import("ethers").Contract;
+    if (!(await chain.contract("AgentRegistry").isAgent(new Wallet(key).address))) {
+      const { GateRefusal } = await import("../gate/verify");
+      throw new GateRefusal([`${new Wallet(key).address} is not a current agent: only a DSP's agent may pause`]);
+    }
+    const receipt = await (await guardian.pause(o.reason)).wait();
+    say(o.json, { paused: true, reason: o.reason, transaction: receipt.hash }, `paused: ${o.reason} (${receipt.hash})`);
+  });
+
+  const consortium = dsc.command("consortium").description("the Consortium Safe's contracts");
+  chainOptions(
+    consortium
+      .command("deploy")
+      .description("deploy the consortium (Safe v1.5.0, DSP Safes, TierRules with this tier table's digest, …) and write the deployment file")
+      .requiredOption("--config <file>", "JSON: { dsps: [{ name, region, owners, threshold, agent }], board: [addresses] }")
+      .option("--deployer-key-file <file>", "the key paying for the deployment (or env DSC_DEPLOYER_KEY)")
+      .option("--out <file>", "the deployment file to write", DEFAULT_DEPLOYMENT)
+      .addHelpText("after", "\nExample: dsc consortium deploy --config consortium.json --deployer-key-file deployer.key --out .state/consortium.json"),
+  ).action(async (o: ChainOpts & { config: string; deployerKeyFile?: string; out: string }) => {
+    const { readKey } = await import("./inputs");
+    const key = readKey(o.deployerKeyFile, "DSC_DEPLOYER_KEY", "deployer");
+    const { deployToRpc } = await import("./deploy");
+    const d = await deployToRpc({ rpc: o.rpc, configFile: o.config, key, out: o.out, progress: progress(o.json) });
+    say(o.json, d, `deployed: Consortium Safe ${d.consortium}, TierRules ${d.contracts.TierRules}; wrote ${o.out}`);
+  });
+
+  return dsc;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return EXIT.ok;
+      return EXIT.badInput;
+    }
+    const code = exitCodeOf(err);
+    const json = argv.includes("--json");
+    const message = (err as Error).message;
+    const reasons = (err as { reasons?: string[] }).reasons;
+    if (json) process.stdout.write(JSON.stringify({ error: message, reasons, exitCode: code }) + "\n");
+    process.stderr.write(`dsc: ${message}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => process.exit(code));
+}

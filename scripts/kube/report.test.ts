@@ -22,6 +22,7 @@ describe("what npm run kube prints", () => {
     expect(text).toContain("gamma: https://127.0.0.1:40005 (started)");
     expect(text).toContain("kubectl: /tc/kubectl --kubeconfig /k/gamma/kubeconfig get pods -A");
     expect(text).toContain("export KUBECONFIG=/k/alpha/kubeconfig");
+    expect(text).toContain("the local stack applies to them with:\n  dsc:localKubeconfigDir: /k");
   });
 
   it("status: every component's state and memory, per cluster and together", () => {

@@ -1,4 +1,5 @@
 /** What `npm run kube` prints: where each cluster is and how to point kubectl at it. Pure wording. */
+import * as path from "node:path";
 import { ClusterInfo, ClusterStatus } from "./cluster";
 import { Component } from "./layout";
 import { ProcessState } from "./process";
@@ -11,7 +12,9 @@ export function formatStarted(clusters: ClusterInfo[], kubectl: string, seconds:
     for (const note of c.notes) lines.push(`    note: ${note}`);
     lines.push(`    kubectl: ${kubectl} --kubeconfig ${c.kubeconfig} get pods -A`);
   }
-  lines.push("", "or in a shell, for one region:", `  export KUBECONFIG=${clusters[0]?.kubeconfig ?? "<root>/<region>/kubeconfig"}`);
+  const first = clusters[0]?.kubeconfig ?? "<root>/<region>/kubeconfig";
+  lines.push("", "or in a shell, for one region:", `  export KUBECONFIG=${first}`);
+  lines.push("the local stack applies to them with:", `  dsc:localKubeconfigDir: ${path.dirname(path.dirname(first))}`);
   return lines.join("\n");
 }
 

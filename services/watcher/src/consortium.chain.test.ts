@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Wallet } from "ethers";
 import { KEYS } from "../../../contracts/test/fixture";
+import { tierRules, verifyApproval } from "../../../governance/consortium/approvals";
 import { startTestChain, until, type TestChain } from "./testing/chain";
 import type { RunningWatcher } from "./watcher";
 
@@ -47,6 +48,18 @@ test("an owner added through a module that bypasses the guard pauses the federat
   const metrics = await w.metrics.registry.metrics();
   expect(metrics).toMatch(/dsc_watcher_breaches_total\{detector="consortium"\} 1/);
   expect(metrics).toMatch(/dsc_watcher_pause_attempts_total\{outcome="paused-by-us"\} 1/);
+
+  // Paused: a non-critical change is refused where approvals are checked; the Board's critical unpause (with the
+  // remedy: the rogue owner removed) restores it.
+  const rules = tierRules(chain.f.deployment.contracts.TierRules, chain.f.provider);
+  const operational = async () => {
+    const m = chain.f.manifest({ tier: "operational", regions: ["alpha"] });
+    const { proposal, signatures } = await chain.f.approve(m, ["dsp1"]);
+    return (await verifyApproval(rules, m, proposal, signatures)).verdict.refusal;
+  };
+  expect(await operational()).toBe("Paused");
+  await chain.unpause([owner]);
+  expect(await operational()).toBe("None");
 });
 
 test("critical Safe transactions and a Board rotation are accepted: no pause", async () => {

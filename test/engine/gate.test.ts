@@ -53,18 +53,19 @@ function copyProject(to: string): void {
   git("-c", "user.name=gate-test", "-c", "user.email=gate@test", "commit", "-q", "-m", "copy");
 }
 
-/** Every byte of the stack's state and rendered output, as one digest. */
-function snapshot(): string {
+/** The stack's resources as its state holds them, and every byte of the rendered output, as one digest. */
+async function snapshot(): Promise<string> {
   const h = createHash("sha256");
+  const exported = await ws.stack.exportStack();
+  h.update(JSON.stringify((exported.deployment as { resources?: unknown[] }).resources ?? []));
   const walk = (dir: string) => {
     if (!fs.existsSync(dir)) return;
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (!e.name.endsWith(".bak") && !p.includes(`${path.sep}.locks`)) h.update(p).update(fs.readFileSync(p));
+      else h.update(p).update(fs.readFileSync(p));
     }
   };
-  walk(path.join(scratch, "backend", ".pulumi", "stacks"));
   walk(path.join(project, ".state", "rendered"));
   return h.digest("hex");
 }
@@ -135,10 +136,10 @@ describe("the gate on the local stack", () => {
     expect(first.manifest.manifest).toMatchObject({ stack: "local", tier: "critical", regions: ["alpha", "beta", "gamma"] });
     expect(fs.readFileSync(bundlePath(path.join(scratch, "first"), "summaryMd"), "utf8")).toMatch(/tier \*\*critical\*\*/);
     await sign(path.join(scratch, "first"), [...DEV_KEYS.dsp1, ...DEV_KEYS.dsp2, DEV_KEYS.dsp3[0]]);
-    const before = snapshot();
+    const before = await snapshot();
     const reasons = await refusal(up("first"));
     expect(reasons.join("\n")).toMatch(/critical needs 1 of 2 DAO Board signers, has 0/);
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
     expect(renderedFiles("alpha")).toEqual([]);
 
     await sign(path.join(scratch, "first"), [DEV_KEYS.board[0]]);
@@ -147,27 +148,27 @@ describe("the gate on the local stack", () => {
     for (const region of ["alpha", "beta", "gamma"]) expect(renderedFiles(region).some((f) => f.startsWith("apps_v1-statefulset-"))).toBe(true);
 
     // The same bundle a second time: the record is spent.
-    const after = snapshot();
+    const after = await snapshot();
     expect((await refusal(up("first"))).join("\n")).toMatch(/already recorded on-chain/);
-    expect(snapshot()).toBe(after);
+    expect(await snapshot()).toBe(after);
   }, 3 * STEP_MS);
 
   it("refuses a plain `pulumi up` in the program, after a preview that works, and applies nothing", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const result = await run(ws.pulumiBin, ["up", "-s", "local", "--config-file", ws.configFile, "--yes", "--non-interactive", "--refresh=false"], { cwd: project, env: ws.env }).then(
       () => ({ ok: true, out: "" }),
       (err: { stdout: string; stderr: string }) => ({ ok: false, out: err.stdout + err.stderr }),
     );
     expect(result.ok).toBe(false);
     expect(result.out).toMatch(/plain 'pulumi up' is refused: no gate approval \(DSC_APPROVAL_FILE is not set\).*dsc up/s);
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
   }, STEP_MS);
 
   it("an operational change in alpha: refused signed by DSP-2, and for a plan edited after signing; applied signed by DSP-1", async () => {
     // Drift in alpha only: the state says alpha's replication runs 2 replicas; the program wants 1.
     const exported = await ws.stack.exportStack();
     const resources = (exported.deployment as { resources: { urn: string; type: string; inputs: { spec: { replicas: number } }; outputs: { spec: { replicas: number } } }[] }).resources;
-    const sts = resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.urn.endsWith("::alpha-replication"))!;
+    const sts = resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.urn.endsWith("::alpha-replication-sts"))!;
     sts.inputs.spec.replicas = 2;
     sts.outputs.spec.replicas = 2;
     await ws.stack.importStack(exported);
@@ -177,14 +178,14 @@ describe("the gate on the local stack", () => {
     expect(ops.manifest.manifest).toMatchObject({ tier: "operational", regions: ["alpha"] });
     const bundle = path.join(scratch, "operational");
     await sign(bundle, DEV_KEYS.dsp2);
-    const before = snapshot();
+    const before = await snapshot();
     expect((await refusal(up("operational"))).join("\n")).toMatch(/operational in alpha needs the signature of alpha's DSP, DSP-1 \(0x[0-9a-fA-F]{40}\), which has not signed/);
     await sign(bundle, DEV_KEYS.dsp1);
     const plan = bundlePath(bundle, "plan");
     const original = fs.readFileSync(plan);
     fs.writeFileSync(plan, Buffer.concat([original, Buffer.from(" ")]));
     expect((await refusal(up("operational"))).join("\n")).toMatch(/plan.json is not the plan that was signed/);
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
     fs.writeFileSync(plan, original);
 
     const outcome = await up("operational");

@@ -11,6 +11,7 @@ import { LocalCluster, localKubeconfigFile } from "../../components/cluster/loca
 import { federationK8sLabels } from "../../components/labels";
 import { startLocalClusters, stopLocalClusters } from "../../scripts/kube/index";
 import { createEngineStack, EngineStack } from "./engineStack";
+import { keepProviderTempFiles } from "./kubeEngine";
 
 const owner = { region: "alpha", dsp: "dsp-1" } as const;
 
@@ -59,6 +60,7 @@ describe("refusals of a real API server, seen through pulumi up", () => {
   async function up(name: string, spec: { replicas: number; pod: k8s.types.input.core.v1.PodSpec }) {
     const engine = await createEngineStack("kube-refusals", name, program(root, name, spec));
     engines.push(engine);
+    keepProviderTempFiles(engine);
     return engine.stack.up();
   }
 

@@ -20,6 +20,7 @@ import { ClusterInfo, startLocalClusters, stopLocalClusters } from "../../script
 import { clusterLayout } from "../../scripts/kube/layout";
 import { federationProgram } from "../../stacks/program";
 import { createEngineStack, EngineStack } from "./engineStack";
+import { keepProviderTempFiles } from "./kubeEngine";
 import { PROJECT_ROOT } from "./toolchain";
 
 const REGIONS = ["alpha", "beta", "gamma"] as const;
@@ -66,6 +67,7 @@ describe("the local stack on three real API servers", () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-kube-stack-"));
     clusters = await startLocalClusters({ root, regions: REGIONS });
     engine = await createEngineStack("dsc-federation", "local", () => async () => federationProgram());
+    keepProviderTempFiles(engine);
     await setLocalStackConfig(engine.stack, root, engine.scratch);
   }, 180_000);
 

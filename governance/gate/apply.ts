@@ -17,7 +17,7 @@ import { ChainError, type Chain } from "./chain";
 import { APPROVAL_ENV, type ApprovalHandoff } from "../../stacks/approval";
 import type { LoadedTierTable } from "./tierTable";
 import { GateRefusal, verifyForStack } from "./verify";
-import type { GateWorkspace } from "./workspace";
+import { engineOutput, type GateWorkspace } from "./workspace";
 
 export interface ApplyOptions {
   ws: GateWorkspace;
@@ -75,7 +75,7 @@ export async function applyBundle(o: ApplyOptions): Promise<Outcome> {
     workspace.envVars[APPROVAL_ENV] = approvalFile;
     let outcome: Outcome;
     try {
-      const up = await o.ws.stack.up({ plan: planCopy, configFile: o.ws.configFile, onOutput: (out) => progress(out.trimEnd()) });
+      const up = await o.ws.stack.up({ plan: planCopy, configFile: o.ws.configFile, onOutput: engineOutput(progress) });
       outcome = { result: "succeeded", digest: record.digest, recordTransaction: record.transactionHash, planCopyDigest, resourceChanges: up.summary.resourceChanges, finishedAt: new Date().toISOString() };
     } catch (err) {
       outcome = { result: "failed", digest: record.digest, recordTransaction: record.transactionHash, planCopyDigest, error: (err as Error).message.slice(-4000), finishedAt: new Date().toISOString() };

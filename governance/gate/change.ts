@@ -15,7 +15,7 @@ import { readPlan } from "./plan";
 import { summarize, summaryMarkdown } from "./summary";
 import { loadTierTable, type LoadedTierTable } from "./tierTable";
 import { GateRefusal } from "./verify";
-import { currentState, stackConfig, type GateWorkspace } from "./workspace";
+import { currentState, engineOutput, stackConfig, type GateWorkspace } from "./workspace";
 
 export interface ChangeOptions {
   ws: GateWorkspace;
@@ -55,7 +55,7 @@ export async function makeChange(o: ChangeOptions): Promise<ChangeResult> {
   mkdirSync(o.bundleDir, { recursive: true });
   const planFile = bundlePath(o.bundleDir, "plan");
   progress(`preview -s ${ws.stackName} --save-plan ${path.relative(process.cwd(), planFile) || planFile}`);
-  await ws.stack.preview({ plan: path.resolve(planFile), configFile: ws.configFile, onOutput: (out) => progress(out.trimEnd()) });
+  await ws.stack.preview({ plan: path.resolve(planFile), configFile: ws.configFile, onOutput: engineOutput(progress) });
   const planBytes = readFileSync(planFile);
   const [prior, config] = await Promise.all([currentState(ws), stackConfig(ws)]);
   const classification = classifyPlan(readPlan(planBytes, prior), table.table);

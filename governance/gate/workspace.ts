@@ -94,3 +94,14 @@ export async function currentState(ws: GateWorkspace): Promise<PriorResource[]> 
   const exported = await ws.stack.exportStack();
   return ((exported.deployment as { resources?: PriorResource[] } | undefined)?.resources ?? []).map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs, provider: r.provider }));
 }
+
+/** Relays the engine's output to `progress` line by line, without its blank lines and progress dots. */
+export function engineOutput(progress: (line: string) => void): (chunk: string) => void {
+  return (chunk) => {
+    for (const line of chunk.split("\n")) {
+      const t = line.trimEnd();
+      if (/^\s*$|^\.+$|^@ (previewing|updating)\b/.test(t)) continue;
+      progress(t);
+    }
+  };
+}

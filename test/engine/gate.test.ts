@@ -4,7 +4,7 @@
  * the record). The project is a committed copy in a temporary folder, so HEAD and the config never move under
  * the test. One stack is shared by the cases, in order: every engine run costs seconds.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -23,11 +23,11 @@ import { makeChange } from "../../governance/gate/change";
 import { readOwners, signWithKey } from "../../governance/gate/signing";
 import { loadTierTable } from "../../governance/gate/tierTable";
 import { GateRefusal } from "../../governance/gate/verify";
-import { openGateWorkspace, type GateWorkspace } from "../../governance/gate/workspace";
+import { copyProject, localStackOf } from "../../governance/gate/testing/localProject";
+import type { GateWorkspace } from "../../governance/gate/workspace";
 import { requireToolchain } from "./toolchain";
 
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, "..", "..");
 const STEP_MS = 600_000;
 
 let scratch: string;
@@ -36,22 +36,6 @@ let server: JsonRpcServer;
 let rpcUrl: string;
 let chain: Chain;
 let ws: GateWorkspace;
-
-/** The working tree's files (tracked and new, not ignored), committed in a fresh repository. */
-function copyProject(to: string): void {
-  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const f of files) {
-    if (!fs.existsSync(path.join(ROOT, f))) continue;
-    fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, f), path.join(to, f));
-  }
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(to, "node_modules"));
-  fs.symlinkSync(path.join(ROOT, ".toolchain"), path.join(to, ".toolchain"));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: to, stdio: "ignore" });
-  git("init", "-q");
-  git("add", "-A");
-  git("-c", "user.name=gate-test", "-c", "user.email=gate@test", "commit", "-q", "-m", "copy");
-}
 
 /** The stack's resources as its state holds them, and every byte of the rendered output, as one digest. */
 async function snapshot(): Promise<string> {
@@ -97,7 +81,7 @@ async function refusal(p: Promise<unknown>): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const toolchain = requireToolchain();
+  requireToolchain();
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-gate-"));
   project = path.join(scratch, "project");
   copyProject(project);
@@ -115,13 +99,7 @@ beforeAll(async () => {
   writeDeploymentFile(deploymentFile, deployment);
   chain = new Chain(httpEip1193(rpcUrl), deployment);
 
-  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`, PULUMI_HOME: path.join(scratch, "home") };
-  fs.mkdirSync(path.join(scratch, "backend"));
-  const configFile = path.join(project, ".state", "local", "Pulumi.local.yaml");
-  ws = await openGateWorkspace("local", { projectRoot: project, toolchainRoot: toolchain, env, configFile });
-  fs.mkdirSync(path.dirname(configFile), { recursive: true });
-  fs.copyFileSync(path.join(project, "Pulumi.local.yaml"), configFile);
-  await run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/local-config.ts", "--stack", "local", "--config-file", configFile, "--rpc", rpcUrl, "--deployment", deploymentFile], { cwd: project, env: ws.env });
+  ws = await localStackOf(project, scratch, rpcUrl, deploymentFile);
 }, STEP_MS);
 
 afterAll(async () => {

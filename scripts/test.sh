@@ -9,6 +9,7 @@ npx tsc -p tsconfig.json --noEmit
 npx eslint .
 bash scripts/toolchain.sh
 mkdir -p .state
+bash scripts/install-browser.sh
 npx jest --ci --json --outputFile=.state/jest-results.json "$@"
 npm run --silent policy
 # The closing line CI reads as the test count (jest's own summary is not one it knows).

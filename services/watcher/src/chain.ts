@@ -135,7 +135,7 @@ export class ChainWatcher {
         const at = Math.min(Number(block?.timestamp ?? 0) * 1000, Date.now());
         this.approvalTimes.push(at);
         this.status.approvals = [...this.status.approvals, { block: log.blockNumber, at: new Date(at).toISOString(), digest: parsed.args.digest as string }].slice(-20);
-        this.logger.info({ block: log.blockNumber, digest: parsed.args.digest }, "approval recorded for this region");
+        this.logger.info({ block: log.blockNumber, digest: parsed.args.digest, blockTime: Number(block?.timestamp ?? 0) * 1000, at }, "approval recorded for this region");
       }
     }
     this.approvalsThrough = head;

@@ -9,7 +9,10 @@
  *     local federation CA (scripts/pki.ts), each region's peer certificate (dsc:replicationCaCert,
  *     dsc:replicationTlsCerts.<region>, plain) and key (dsc:replicationTlsKeys.<region>, secret), and an ES256 key
  *     whose public JWKS verifies data API tokens (dsc:replicationAuthKeys; the private JWK stays in .state to sign
- *     local tokens).
+ *     local tokens);
+ *   - dsc:localKubeconfigDir: with --kubeconfig-dir (default $DSC_LOCAL_KUBECONFIG_DIR), the folder of the local
+ *     clusters (scripts/kube: `<dir>/<region>/kubeconfig`), so each region applies to its own API server; without
+ *     it the regions render YAML. It is set here, before `dsc change`, so the change's config digest covers it.
  *
  *   npx ts-node --transpile-only scripts/local-config.ts --stack local --config-file .state/local/Pulumi.local.yaml
  */
@@ -33,6 +36,8 @@ export interface LocalRuntimeInputs {
   /** The deployment file's JSON, when the consortium is deployed. */
   deployment?: unknown;
   trust: LocalTrust;
+  /** Absolute folder of the local clusters' kubeconfigs (scripts/kube); unset renders YAML. */
+  kubeconfigDir?: string;
 }
 
 /** What the replication layer of the local stack trusts: its CA, each region's peer pair, the token JWKS. */
@@ -74,6 +79,7 @@ export function configSetAllArgs(inputs: LocalRuntimeInputs): string[] {
     `dsc:chain.rpcUrl=${inputs.rpcUrl}`,
     `dsc:chain.guardianAddress=${addresses?.contracts.Guardian ?? NOT_DEPLOYED}`,
     `dsc:chain.consortiumSafeAddress=${addresses?.consortium ?? NOT_DEPLOYED}`,
+    ...(inputs.kubeconfigDir === undefined ? [] : [`dsc:localKubeconfigDir=${inputs.kubeconfigDir}`]),
   ];
   return ["--path", ...secrets.flatMap((s) => ["--secret", s]), ...plain.flatMap((p) => ["--plaintext", p])];
 }
@@ -142,8 +148,9 @@ async function main(argv: string[]): Promise<void> {
     .option("--stack <name>", "stack name", "local")
     .option("--rpc <url>", "JSON-RPC URL of the local chain", "http://127.0.0.1:8545")
     .option("--deployment <file>", "consortium deployment file", path.join(root, ".state", "consortium.json"))
+    .option("--kubeconfig-dir <dir>", "folder of the local clusters (npm run kube); unset: render YAML", process.env.DSC_LOCAL_KUBECONFIG_DIR || undefined)
     .parse(argv)
-    .opts<{ configFile: string; stack: string; rpc: string; deployment: string }>();
+    .opts<{ configFile: string; stack: string; rpc: string; deployment: string; kubeconfigDir?: string }>();
 
   const deployed = fs.existsSync(opts.deployment);
   if (!deployed) {
@@ -156,6 +163,7 @@ async function main(argv: string[]): Promise<void> {
     rpcUrl: opts.rpc,
     deployment: deployed ? JSON.parse(fs.readFileSync(opts.deployment, "utf8")) : undefined,
     trust: await ensureLocalTrust(path.join(root, ".state", "local", "trust")),
+    kubeconfigDir: opts.kubeconfigDir === undefined ? undefined : path.resolve(opts.kubeconfigDir),
   });
   const result = spawnSync("pulumi", ["config", "set-all", "-s", opts.stack, "--config-file", opts.configFile, ...args], {
     stdio: "inherit",

@@ -1,29 +1,63 @@
 #!/usr/bin/env bash
-# The project's main job (`npm start`), through the governance gate: build the Pulumi engine if needed, start a
-# loopback chain (Hardhat in process on 127.0.0.1:$DSC_CHAIN_PORT), deploy the consortium with the local dev keys,
-# write the local stack's run-time config, make the `local` change (`dsc change`: preview into a saved plan and a
-# change bundle), sign it with enough dev keys for its tier, and apply exactly that plan with `dsc up`. The local
-# stack renders the Kubernetes manifests of all three regions to folders (see Pulumi.local.yaml). A second run
-# has nothing to change and says so.
+# The project's main job (`npm start`), through the governance gate: build the toolchain if needed, start (or keep)
+# the three local Kubernetes clusters, one per region (scripts/kube: real API servers, kwok playing the kubelets),
+# start a loopback chain (Hardhat in process on 127.0.0.1:$DSC_CHAIN_PORT), deploy the consortium with the local dev
+# keys, write the local stack's run-time config (with dsc:localKubeconfigDir pointing at the clusters), make the
+# `local` change (`dsc change`: preview into a saved plan and a change bundle), sign it with enough dev keys for
+# its tier, apply exactly that plan with `dsc up`, and list each region's pods. A second run has nothing to change
+# and says so. The clusters keep running afterwards: `npm run kube -- down` stops them.
 #
 # Usage: scripts/local-up.sh [--help]
-# Environment: DSC_CHAIN_PORT (default 8545), and those of scripts/pulumi-env.sh (backend, passphrase).
+# Environment: DSC_KUBE_ROOT (clusters' folder, default .state/kube), DSC_LOCAL_CLUSTERS=render (no clusters: each
+# region renders its manifests as YAML under .state/rendered/<region>), DSC_CHAIN_PORT (default 8545), and those
+# of scripts/pulumi-env.sh (backend, passphrase).
 set -euo pipefail
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+MODE="${DSC_LOCAL_CLUSTERS:-kube}"
+case "$MODE" in
+  kube | render) ;;
+  *) printf '[local-up] DSC_LOCAL_CLUSTERS=%s: expected "kube" (default: the local clusters) or "render" (YAML, no clusters)\n' "$MODE" >&2; exit 2 ;;
+esac
 
 bash scripts/toolchain.sh
 # shellcheck source=scripts/pulumi-env.sh
 . scripts/pulumi-env.sh
-
 printf '[local-up] engine: %s, backend %s\n' "$(pulumi version)" "$PULUMI_BACKEND_URL" >&2
+
+KUBE_ROOT="$(realpath -m "${DSC_KUBE_ROOT:-$ROOT/.state/kube}")"
+if [ "$MODE" = kube ]; then
+  node -r ts-node/register/transpile-only scripts/kube/cli.ts up --root "$KUBE_ROOT" >&2
+  export DSC_LOCAL_KUBECONFIG_DIR="$KUBE_ROOT"
+  # A field taken over with `kubectl edit` is taken back by the next update instead of failing as a server-side
+  # apply conflict: the program is the source of truth for what it sets.
+  export PULUMI_K8S_ENABLE_PATCH_FORCE="${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}"
+  # The Kubernetes provider copies every kubeconfig it is given (the admin key) into a new file in TMPDIR and never
+  # removes it, and a cancelled program leaves its pipes there: keep them in our own git-ignored folder, removed
+  # when this run ends.
+  export TMPDIR="$ROOT/.state/tmp"
+  mkdir -p -m 0700 "$TMPDIR"
+  trap 'rm -rf "$TMPDIR"/kubeconfig* "$TMPDIR"/pulumi-node-pipes*' EXIT
+else
+  unset DSC_LOCAL_KUBECONFIG_DIR
+fi
+
 node -r ts-node/register/transpile-only governance/cli/local.ts
 
-printf '[local-up] rendered manifests:\n' >&2
-find "$ROOT/.state/rendered" -name '*.yaml' 2>/dev/null | sed "s|$ROOT/||" | sort | awk -F/ '{ n[$3]++ } END { for (r in n) printf "  %s: %d files\n", r, n[r] }' >&2
+if [ "$MODE" = kube ]; then
+  for kubeconfig in "$KUBE_ROOT"/*/kubeconfig; do
+    region="$(basename "$(dirname "$kubeconfig")")"
+    printf '[local-up] %s: kubectl --kubeconfig %s get pods -A\n' "$region" "${kubeconfig#"$ROOT/"}" >&2
+    "$DSC_TOOLCHAIN_BIN/kubectl" --kubeconfig "$kubeconfig" get pods -A -o wide >&2
+  done
+  printf '[local-up] the clusters keep running (npm run kube -- status); stop them with: npm run kube -- down\n' >&2
+else
+  printf '[local-up] rendered manifests:\n' >&2
+  find "$ROOT/.state/rendered" -name '*.yaml' 2>/dev/null | sed "s|$ROOT/||" | sort | awk -F/ '{ n[$3]++ } END { for (r in n) printf "  %s: %d files\n", r, n[r] }' >&2
+fi

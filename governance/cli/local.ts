@@ -35,7 +35,27 @@ export function devSigners(tier: string, regions: readonly RegionName[]): string
   return [...dspKeys.alpha, ...dspKeys.beta, ...dspKeys.gamma, DEV_KEYS.board[0]];
 }
 
+/**
+ * Ctrl-C reaches the Pulumi CLI too (same process group): it cancels by itself and stops its plugins. Exiting under
+ * it would break its output pipe and orphan its language host, so while the engine runs we wait for it to end.
+ */
+const engine = { running: false, interrupted: false };
+async function withEngine<T>(step: () => Promise<T>): Promise<T> {
+  if (engine.interrupted) throw new Error("interrupted before the next engine step");
+  engine.running = true;
+  try {
+    return await step();
+  } finally {
+    engine.running = false;
+  }
+}
+
 async function run(): Promise<void> {
+  process.on("SIGINT", () => {
+    if (!engine.running || engine.interrupted) process.exit(130);
+    engine.interrupted = true;
+    log("interrupted: waiting for the engine to cancel (Ctrl-C again stops at once and may leave its plugins running)");
+  });
   const port = Number(process.env.DSC_CHAIN_PORT ?? 8545);
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port, provider: hre.network.provider });
   await server.listen();
@@ -60,7 +80,7 @@ async function run(): Promise<void> {
 
     const bundleDir = path.join(PROJECT_ROOT, ".state", "changes", `local-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     log("dsc change local");
-    const change = await makeChange({ ws, chain, bundleDir, agentKey: DEV_KEYS.agents[0], progress: (l) => log(l) });
+    const change = await withEngine(() => makeChange({ ws, chain, bundleDir, agentKey: DEV_KEYS.agents[0], progress: (l) => log(l) }));
     if (change.nothingToChange) {
       log(`nothing to change: all ${change.unchanged} resources of the local stack are as the program says`);
       return;
@@ -77,7 +97,7 @@ async function run(): Promise<void> {
     }
     writeJson(bundleDir, "signatures", signatures);
     log("dsc up");
-    const outcome = await applyBundle({ ws, chain, rpcUrl, bundleDir, payerKey: DEV_KEYS.deployer, progress: (l) => log(l) });
+    const outcome = await withEngine(() => applyBundle({ ws, chain, rpcUrl, bundleDir, payerKey: DEV_KEYS.deployer, progress: (l) => log(l) }));
     if (outcome.result !== "succeeded") throw new Error(`the update failed after its approval was recorded: ${outcome.error ?? ""}`);
     log(`applied: ${JSON.stringify(outcome.resourceChanges)}; approval recorded in ${outcome.recordTransaction}`);
   } finally {

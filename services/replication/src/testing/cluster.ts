@@ -90,7 +90,8 @@ export class NodeProcess {
     const out = openSync(this.logFile, "a");
     this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
     closeSync(out);
-    await waitFor(`${this.region} to become ready`, async () => ((await http(this.apiPort, "GET", "/readyz")).status === 200 ? true : undefined), 20000);
+    // Generous: on a shared 2-core machine at load 20, loading the modules alone has taken over 20 s.
+    await waitFor(`${this.region} to become ready`, async () => ((await http(this.apiPort, "GET", "/readyz")).status === 200 ? true : undefined), 60000);
   }
 
   /** kill -9: no chance to flush or close anything. */

@@ -111,18 +111,25 @@ export class ChainReader {
   async read(): Promise<Observation<ChainFacts>> {
     try {
       const latest = await this.provider.getBlockNumber();
+      // Every call reads that one block, so the state agrees with the events read up to it (a pause and its reason).
+      const at = { blockTag: latest };
       const [paused, pausedBy, seats, rules] = await Promise.all([
-        this.guardian.paused() as Promise<boolean>,
-        this.guardian.pausedBy() as Promise<string>,
+        this.guardian.paused(at) as Promise<boolean>,
+        this.guardian.pausedBy(at) as Promise<string>,
         Promise.all(this.deployment.regions.map(async (_, i) => {
-          const dsp = String(await this.rules.dspOf(i));
-          return { dsp, agent: String(await this.agents.agentOfDsp(dsp)) };
+          const dsp = String(await this.rules.dspOf(i, at));
+          return { dsp, agent: String(await this.agents.agentOfDsp(dsp, at)) };
         })),
         Promise.all(this.deployment.tiers.map(async (tier, i): Promise<RuleFact> => {
-          const r = await this.rules.ruleOf(i);
+          const r = await this.rules.ruleOf(i, at);
           return { tier, dsps: Number(r.dsps), board: Number(r.board), regionDsp: Boolean(r.regionDsp) };
         })),
       ]);
+      // A chain that went back (a local chain restarted from empty) invalidates the events read so far.
+      if (latest < this.nextBlock - 1) {
+        this.events = [];
+        this.nextBlock = 0;
+      }
       if (latest >= this.nextBlock) {
         this.events.push(...(await this.newEvents(this.nextBlock, latest)));
         this.nextBlock = latest + 1;

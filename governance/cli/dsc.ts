@@ -199,6 +199,50 @@ export function program(): Command {
     say(o.json, { paused: true, reason: o.reason, transaction: receipt.hash }, `paused: ${o.reason} (${receipt.hash})`);
   });
 
+  const collect = (v: string, all: string[]) => [...all, v];
+  chainOptions(
+    dsc
+      .command("announce")
+      .description("post an announcement for the Consortium Safe (fleet: approved by the owners whose key files are given)")
+      .requiredOption("--content-file <file>", "the announcement's content (its keccak256 is posted)")
+      .requiredOption("--uri <uri>", "where the content is published")
+      .option("--key-file <file>", "an owner's key (repeat: Board members, DSP Safe owners)", collect, [])
+      .option("--payer-key-file <file>", "a funded key paying the transaction (or env DSC_PAYER_KEY)")
+      .addHelpText("after", "\nExample: dsc announce --content-file notice.md --uri https://dsc.example/notice --key-file dsp2.key --key-file dsp3.key"),
+  ).action(async (o: ChainOpts & { contentFile: string; uri: string; keyFile: string[]; payerKeyFile?: string }) => {
+    const { readKey } = await import("./inputs");
+    const { existsSync, readFileSync } = await import("node:fs");
+    if (!existsSync(o.contentFile)) throw new InputError(`--content-file ${o.contentFile} does not exist`);
+    if (o.keyFile.length === 0) throw new InputError("give the owners' keys with --key-file <file> (repeat it)");
+    const keys = o.keyFile.map((f) => readKey(f, "DSC_SIGNER_KEY", "signer"));
+    const payer = readKey(o.payerKeyFile, "DSC_PAYER_KEY", "payer");
+    const chain = await openChain(o);
+    await chain.assertReachable();
+    const { announce } = await import("./announce");
+    const r = await announce(chain, readFileSync(o.contentFile), o.uri, keys, payer);
+    say(o.json, r, `announced ${r.contentHash} at ${o.uri} (${r.transaction})`);
+  });
+
+  chainOptions(
+    dsc
+      .command("verify-announcement")
+      .description("check on-chain that the Consortium posted an announcement with this content")
+      .requiredOption("--content-file <file>", "the content to check")
+      .addHelpText("after", "\nExample: dsc verify-announcement --content-file notice.md --json"),
+  ).action(async (o: ChainOpts & { contentFile: string }) => {
+    const { existsSync, readFileSync } = await import("node:fs");
+    if (!existsSync(o.contentFile)) throw new InputError(`--content-file ${o.contentFile} does not exist`);
+    const chain = await openChain(o);
+    await chain.assertReachable();
+    const { verifyAnnouncement } = await import("./announce");
+    const r = await verifyAnnouncement(chain, readFileSync(o.contentFile));
+    if (!r.posted) {
+      const { GateRefusal } = await import("../gate/verify");
+      throw new GateRefusal([`the Consortium has not announced content ${r.contentHash}`]);
+    }
+    say(o.json, r, `announced by the Consortium at ${new Date(r.postedAt * 1000).toISOString()}: ${r.uri}`);
+  });
+
   const consortium = dsc.command("consortium").description("the Consortium Safe's contracts");
   chainOptions(
     consortium

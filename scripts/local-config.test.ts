@@ -44,19 +44,29 @@ describe("configSetAllArgs", () => {
     ]));
   });
 
-  it("uses the deployment's Guardian and Consortium Safe, or the zero address when nothing is deployed", () => {
+  it("uses the deployment's Guardian, Consortium Safe and TierRules, or the zero address when nothing is deployed", () => {
     const guardian = "0x" + "a".repeat(40);
     const safe = "0x" + "b".repeat(40);
-    const deployed = configSetAllArgs({ ...base, deployment: { consortium: safe, contracts: { Guardian: guardian } } });
+    const tierRules = "0x" + "c".repeat(40);
+    const deployed = configSetAllArgs({ ...base, deployment: { consortium: safe, contracts: { Guardian: guardian, TierRules: tierRules } } });
     expect(deployed).toContain(`dsc:chain.guardianAddress=${guardian}`);
     expect(deployed).toContain(`dsc:chain.consortiumSafeAddress=${safe}`);
+    expect(deployed).toContain(`dsc:chain.tierRulesAddress=${tierRules}`);
     const bare = configSetAllArgs(base);
     expect(bare).toContain(`dsc:chain.guardianAddress=${NOT_DEPLOYED}`);
     expect(bare).toContain(`dsc:chain.consortiumSafeAddress=${NOT_DEPLOYED}`);
+    expect(bare.some((arg) => arg.startsWith("dsc:chain.tierRulesAddress="))).toBe(false);
+  });
+
+  it("points the local stack at the local clusters' kubeconfigs only when asked", () => {
+    const args = configSetAllArgs({ ...base, kubeconfigDir: "/k" });
+    expect(args[args.indexOf("dsc:localKubeconfigDir=/k") - 1]).toBe("--plaintext");
+    expect(configSetAllArgs(base).some((arg) => arg.startsWith("dsc:localKubeconfigDir="))).toBe(false);
   });
 
   it("rejects a deployment file without the addresses, and too few agent keys", () => {
     expect(() => configSetAllArgs({ ...base, deployment: { consortium: "0x1" } })).toThrow(/contracts.Guardian/);
+    expect(() => configSetAllArgs({ ...base, deployment: { consortium: "0x1", contracts: { Guardian: "0x2" } } })).toThrow(/contracts.TierRules/);
     expect(() => configSetAllArgs({ ...base, agentKeys: keys.slice(0, 2) })).toThrow(/one agent key per region/);
   });
 });

@@ -50,13 +50,13 @@ export interface LocalTrust {
 
 interface DeploymentAddresses {
   consortium: string;
-  contracts: { Guardian: string };
+  contracts: { Guardian: string; TierRules: string };
 }
 
 function deploymentAddresses(deployment: unknown): DeploymentAddresses {
   const d = deployment as Partial<DeploymentAddresses> | null;
-  if (typeof d?.consortium !== "string" || typeof d.contracts?.Guardian !== "string") {
-    throw new Error("deployment file: expected 'consortium' and 'contracts.Guardian' addresses (contracts:deploy writes them)");
+  if (typeof d?.consortium !== "string" || typeof d.contracts?.Guardian !== "string" || typeof d.contracts.TierRules !== "string") {
+    throw new Error("deployment file: expected 'consortium', 'contracts.Guardian' and 'contracts.TierRules' addresses (contracts:deploy writes them)");
   }
   return d as DeploymentAddresses;
 }
@@ -79,6 +79,8 @@ export function configSetAllArgs(inputs: LocalRuntimeInputs): string[] {
     `dsc:chain.rpcUrl=${inputs.rpcUrl}`,
     `dsc:chain.guardianAddress=${addresses?.contracts.Guardian ?? NOT_DEPLOYED}`,
     `dsc:chain.consortiumSafeAddress=${addresses?.consortium ?? NOT_DEPLOYED}`,
+    // The watchers refuse to start without it; before a deployment there is none to give.
+    ...(addresses === undefined ? [] : [`dsc:chain.tierRulesAddress=${addresses.contracts.TierRules}`]),
     ...(inputs.kubeconfigDir === undefined ? [] : [`dsc:localKubeconfigDir=${inputs.kubeconfigDir}`]),
   ];
   return ["--path", ...secrets.flatMap((s) => ["--secret", s]), ...plain.flatMap((p) => ["--plaintext", p])];

@@ -7,8 +7,9 @@
 #   PULUMI_HOME             .state/pulumi-home: the engine's plugin cache and settings stay in the project
 #   PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE
 #                           passphrase of the passphrase secrets provider. Default, only when neither is set:
-#                           the LOCAL stack's passphrase "dsc-local-stack" (it guards nothing real: the local
-#                           stack renders manifests to a folder). Set your own for any other stack.
+#                           the LOCAL stack's passphrase "dsc-local-stack". It is well known: the local stack's
+#                           state holds the loopback clusters' admin kubeconfigs (also in .state/kube, 0600) and
+#                           dev keys, nothing of value. Set your own for any other stack.
 #   PULUMI_SKIP_UPDATE_CHECK=true                    no call home for a newer CLI
 #   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true plugins come from .toolchain/bin, never from a download
 #   PATH                    .toolchain/bin and .toolchain/language-host first, so the engine finds pulumi-resource-*

@@ -170,6 +170,21 @@ describe("the gate on the local stack", () => {
     expect(outcome).toMatchObject({ result: "succeeded", resourceChanges: expect.objectContaining({ update: 1 }) });
   }, 3 * STEP_MS);
 
+  it("a fleet change (the replication image in every region): refused with 1 of 3 DSPs, applied with 2", async () => {
+    fs.writeFileSync(ws.configFile, fs.readFileSync(ws.configFile, "utf8").replace("replication:0.1.0", "replication:0.2.0"));
+    const fleet = await change("fleet");
+    if (fleet.nothingToChange) throw new Error("a new image is a change");
+    expect(fleet.manifest.manifest).toMatchObject({ tier: "fleet", regions: ["alpha", "beta", "gamma"] });
+    const bundle = path.join(scratch, "fleet");
+    await sign(bundle, DEV_KEYS.dsp2);
+    const before = await snapshot();
+    expect((await refusal(up("fleet"))).join("\n")).toMatch(/fleet needs 2 of 3 DSPs, has 1/);
+    expect(await snapshot()).toBe(before);
+    await sign(bundle, [DEV_KEYS.dsp3[0]]);
+    expect(await up("fleet")).toMatchObject({ result: "succeeded", resourceChanges: expect.objectContaining({ update: 3 }) });
+    expect(fs.readFileSync(path.join(project, ".state", "rendered", "beta", "1-manifest", renderedFiles("beta").find((f) => f.startsWith("apps_v1-statefulset-"))!), "utf8")).toMatch(/replication:0\.2\.0/);
+  }, 3 * STEP_MS);
+
   it("has nothing to change afterwards, and says so", async () => {
     const again = await change("again");
     expect(again.nothingToChange).toBe(true);

@@ -49,7 +49,7 @@ export interface ReplicationPeer {
 /** Where the watcher reaches replication nodes: its own region's, and the peers' (resolved outputs). */
 export interface ReplicationWiring {
   url?: string;
-  peers: ReplicationPeer[];
+  peers: readonly ReplicationPeer[];
 }
 
 /** An agent key is a secp256k1 private key as 0x-prefixed hex; checked inside the secret so it is never printed. */

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, InputError, exitCodeOf } from "./exit";
+import { rotateCommands } from "./rotate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_DEPLOYMENT = path.join(ROOT, ".state", "consortium.json");
@@ -259,6 +260,8 @@ export function program(): Command {
     const d = await deployToRpc({ rpc: o.rpc, configFile: o.config, key, out: o.out, progress: progress(o.json) });
     say(o.json, d, `deployed: Consortium Safe ${d.consortium}, TierRules ${d.contracts.TierRules}; wrote ${o.out}`);
   });
+
+  rotateCommands(dsc, { chainOptions, openChain, say });
 
   return dsc;
 }

@@ -19,6 +19,13 @@ describe("secret-config", () => {
     expect(secretConfigResult("beta", { "dsc:replicationPeerSecret": "plain-secret" }).violations).toHaveLength(1);
   });
 
+  it("accepts the watchers' replication token only as a secret", () => {
+    expect(secretConfigResult("gamma", { "dsc:watcherReplicationToken": JSON.stringify({ secure: "v1:abc" }) }).violations).toEqual([]);
+    expect(secretConfigResult("gamma", { "dsc:watcherReplicationToken": "eyJhbGciOiJFUzI1NiJ9.eyJzY29wZSI6InN0YXR1cyJ9.c2ln" }).violations.map((v) => v.message)).toEqual([
+      "Pulumi.gamma.yaml holds dsc:watcherReplicationToken in plain text; remove it and set it with pulumi config set --secret --path 'dsc:watcherReplicationToken' <value>.",
+    ]);
+  });
+
   it("fails on a peer TLS private key committed in plain text", () => {
     const key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     expect(secretConfigResult("alpha", { "dsc:replicationTlsKeys": JSON.stringify({ alpha: key }) }).violations.map((v) => v.message)).toEqual([

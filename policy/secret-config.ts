@@ -1,7 +1,7 @@
 /**
  * The half of "the agent key only comes from Pulumi secret config" that no policy can see: the engine hands
  * policies resource properties, not stack config. This check reads the committed `Pulumi.<stack>.yaml`: every
- * secret key (agent keys, peer secret, peer TLS private keys) is either absent (set at deploy time) or encrypted
+ * secret key (agent keys, peer secret, peer TLS private keys, the watchers' replication token) is either absent (set at deploy time) or encrypted
  * (`secure:`), down to each leaf of a `--path` value; and no plain value anywhere holds private key material (a PEM
  * private key, or a JWK with its private part `d`), whatever key it sits under.
  */
@@ -44,7 +44,7 @@ export function secretConfigResult(stack: string, config: Record<string, string>
   ];
   return {
     policy: "secret-config",
-    description: "Secret stack config (agent keys, peer secret, peer TLS keys) is encrypted in the committed stack file, or absent; no private key is in plain text.",
+    description: "Secret stack config (agent keys, peer secret, peer TLS keys, watchers' replication token) is encrypted in the committed stack file, or absent; no private key is in plain text.",
     enforcementLevel: "mandatory",
     violations,
   };

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { importJWK, jwtVerify, SignJWT } from "jose";
 import { certificatePemSchema, jwksSchema, privateKeyPemSchema } from "../components/replication/spec";
-import { configSetAllArgs, ensureLocalTrust, LocalTrust, NOT_DEPLOYED, REGIONS } from "./local-config";
+import { watcherTokenProblem } from "../stacks/config";
+import { configSetAllArgs, ensureLocalTrust, ensureWatcherToken, LocalTrust, NOT_DEPLOYED, REGIONS, WATCHER_TOKEN_RENEW_SECONDS, watcherTokenRenewal } from "./local-config";
 
 const keys = ["0x" + "1".repeat(64), "0x" + "2".repeat(64), "0x" + "3".repeat(64)];
 const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
@@ -13,10 +14,10 @@ const trust: LocalTrust = {
   regions: Object.fromEntries(REGIONS.map((r) => [r, { cert: pem("CERTIFICATE", "Q0VSVA=="), key: pem("PRIVATE KEY", `${r}S0VZ`) }])) as LocalTrust["regions"],
   jwks: '{"keys":[]}',
 };
-const base = { agentKeys: keys, peerSecret: "s".repeat(64), rpcUrl: "http://127.0.0.1:8545", trust };
+const base = { agentKeys: keys, peerSecret: "s".repeat(64), rpcUrl: "http://127.0.0.1:8545", trust, watcherToken: "eyJ.watcher-token.sig" };
 
 describe("configSetAllArgs", () => {
-  it("sets agent keys and the peer secret as secrets, chain settings as plain text, by path", () => {
+  it("sets agent keys, the peer secret and the watchers' replication token as secrets, chain settings as plain text, by path", () => {
     const args = configSetAllArgs(base);
     expect(args[0]).toBe("--path");
     expect(args).toEqual(
@@ -24,12 +25,14 @@ describe("configSetAllArgs", () => {
         "--secret", `dsc:watcherAgentKeys.alpha=${keys[0]}`,
         "--secret", `dsc:watcherAgentKeys.gamma=${keys[2]}`,
         "--secret", `dsc:replicationPeerSecret=${"s".repeat(64)}`,
+        "--secret", "dsc:watcherReplicationToken=eyJ.watcher-token.sig",
         "--plaintext", "dsc:chain.rpcUrl=http://127.0.0.1:8545",
       ]),
     );
     const secretValues = args.filter((_, i) => args[i - 1] === "--secret");
-    expect(secretValues).toHaveLength(7);
-    expect(args.filter((_, i) => args[i - 1] === "--plaintext").join(" ")).not.toMatch(/watcherAgentKeys|PeerSecret|PRIVATE KEY/);
+    expect(secretValues).toHaveLength(8);
+    expect(configSetAllArgs({ ...base, watcherToken: undefined }).join(" ")).not.toContain("watcherReplicationToken");
+    expect(args.filter((_, i) => args[i - 1] === "--plaintext").join(" ")).not.toMatch(/watcherAgentKeys|PeerSecret|PRIVATE KEY|watcher-token/);
   });
 
   it("sets the peer private keys as secrets and the CA, certificates and public JWKS as plain text", () => {
@@ -110,5 +113,59 @@ describe("ensureLocalTrust", () => {
 
   it("reads the same material back on the next run instead of making new", async () => {
     expect(await ensureLocalTrust(dir)).toEqual(first);
+  });
+});
+
+describe("ensureWatcherToken", () => {
+  const DAY = 24 * 3600;
+  const now = Math.floor(Date.now() / 1000);
+  let dir: string;
+  let jwks: ReturnType<typeof jwksSchema.parse>;
+  const tokenFile = () => path.join(dir, "watcher-replication-token.jwt");
+  const verify = async (token: string) =>
+    (await jwtVerify(token, await importJWK(jwks.keys[0], "ES256"), { issuer: "dsc-federation", audience: "dsc-replication", currentDate: new Date(now * 1000) })).payload;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-watcher-token-"));
+    jwks = jwksSchema.parse(JSON.parse((await ensureLocalTrust(dir)).jwks));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("mints a status-only token the local JWKS verifies, for 30 days, kept owner-only, that the stack config accepts", async () => {
+    const token = await ensureWatcherToken(dir, now);
+    const payload = await verify(token);
+    expect([payload.scope, payload.sub, payload.exp]).toEqual(["status", "local-watchers", now + 30 * DAY]);
+    expect(fs.statSync(tokenFile()).mode & 0o777).toBe(0o600);
+    expect(watcherTokenProblem(token)).toBeUndefined();
+  });
+
+  it("keeps the same token on later runs until it is within 7 days of expiry, then mints a new one", async () => {
+    const kept = fs.readFileSync(tokenFile(), "utf8");
+    expect(await ensureWatcherToken(dir, now + 22 * DAY)).toBe(kept);
+    const renewed = await ensureWatcherToken(dir, now + 24 * DAY);
+    expect(renewed).not.toBe(kept);
+    expect((await verify(renewed)).exp).toBe(now + 54 * DAY);
+    expect(fs.readFileSync(tokenFile(), "utf8")).toBe(renewed);
+  });
+
+  it("mints again when the kept token is signed by another key than the current one", async () => {
+    const keyFile = path.join(dir, "token-signing-key.jwk.json");
+    const key = JSON.parse(fs.readFileSync(keyFile, "utf8")) as { kid: string };
+    const kept = fs.readFileSync(tokenFile(), "utf8");
+    fs.writeFileSync(keyFile, JSON.stringify({ ...key, kid: `${key.kid}-next` }));
+    const token = await ensureWatcherToken(dir, now);
+    expect(token).not.toBe(kept);
+    expect(JSON.parse(Buffer.from(token.split(".")[0], "base64url").toString()).kid).toBe(`${key.kid}-next`);
+  });
+
+  it("says why a kept token is minted again", () => {
+    const jwt = (header: object, claims: object) => [header, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).concat("c2ln").join(".");
+    const exp = now + WATCHER_TOKEN_RENEW_SECONDS + 60;
+    expect(watcherTokenRenewal(jwt({ alg: "ES256", kid: "k1" }, { scope: "status", exp }), "k1", now)).toBeUndefined();
+    expect(watcherTokenRenewal(undefined, "k1", now)).toBe("none kept yet");
+    expect(watcherTokenRenewal("garbage", "k1", now)).toBe("the kept token is not a JWT");
+    expect(watcherTokenRenewal(jwt({ alg: "ES256", kid: "k0" }, { scope: "status", exp }), "k1", now)).toBe("signed by key k0, not the current k1");
+    expect(watcherTokenRenewal(jwt({ alg: "ES256", kid: "k1" }, { scope: "status read:*", exp }), "k1", now)).toBe('scope "status read:*", not "status"');
+    expect(watcherTokenRenewal(jwt({ alg: "ES256", kid: "k1" }, { scope: "status", exp: exp - 120 }), "k1", now)).toBe("expires within 7 days");
+    expect(watcherTokenRenewal(jwt({ alg: "ES256", kid: "k1" }, { scope: "status" }), "k1", now)).toBe("expires within 7 days");
   });
 });

@@ -10,6 +10,9 @@
  *     dsc:replicationTlsCerts.<region>, plain) and key (dsc:replicationTlsKeys.<region>, secret), and an ES256 key
  *     whose public JWKS verifies data API tokens (dsc:replicationAuthKeys; the private JWK stays in .state to sign
  *     local tokens);
+ *   - dsc:watcherReplicationToken (secret): the watchers' `status`-scope token for their replication node, signed
+ *     with that key and kept in .state/local/trust/watcher-replication-token.jwt, minted again only when it nears
+ *     expiry or the signing key changed (a new token every run would make every `npm start` a change);
  *   - dsc:localKubeconfigDir: with --kubeconfig-dir (default $DSC_LOCAL_KUBECONFIG_DIR), the folder of the local
  *     clusters (scripts/kube: `<dir>/<region>/kubeconfig`), so each region applies to its own API server; without
  *     it the regions render YAML. It is set here, before `dsc change`, so the change's config digest covers it.
@@ -21,9 +24,10 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { exportJWK, generateKeyPair } from "jose";
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { peerCertificateNames } from "../components/replication/spec";
 import { DEV_KEYS } from "../governance/consortium/dev-keys";
+import { MAX_TTL_SECONDS, mintToken, parsePrivateJwk } from "../services/replication/src/tokens";
 import { createCa, issueCertificate } from "./pki";
 
 export const REGIONS = ["alpha", "beta", "gamma"] as const;
@@ -36,6 +40,8 @@ export interface LocalRuntimeInputs {
   /** The deployment file's JSON, when the consortium is deployed. */
   deployment?: unknown;
   trust: LocalTrust;
+  /** The watchers' `status`-scope bearer token for their replication node (ensureWatcherToken); unset: detector off. */
+  watcherToken?: string;
   /** Absolute folder of the local clusters' kubeconfigs (scripts/kube); unset renders YAML. */
   kubeconfigDir?: string;
 }
@@ -71,6 +77,7 @@ export function configSetAllArgs(inputs: LocalRuntimeInputs): string[] {
     ...REGIONS.map((region, i) => `dsc:watcherAgentKeys.${region}=${inputs.agentKeys[i]}`),
     `dsc:replicationPeerSecret=${inputs.peerSecret}`,
     ...REGIONS.map((region) => `dsc:replicationTlsKeys.${region}=${inputs.trust.regions[region].key}`),
+    ...(inputs.watcherToken === undefined ? [] : [`dsc:watcherReplicationToken=${inputs.watcherToken}`]),
   ];
   const plain = [
     `dsc:replicationCaCert=${inputs.trust.caCert}`,
@@ -100,6 +107,7 @@ const TRUST_FILES = {
   caKey: "ca.key",
   jwks: "jwks.json",
   signingKey: "token-signing-key.jwk.json",
+  watcherToken: "watcher-replication-token.jwt",
   cert: (region: string) => `${region}.crt`,
   key: (region: string) => `${region}.key`,
 };
@@ -142,6 +150,41 @@ export async function ensureLocalTrust(dir: string): Promise<LocalTrust> {
   return { caCert: read(TRUST_FILES.caCert), regions, jwks: read(TRUST_FILES.jwks) };
 }
 
+/** A kept token is minted again once less than this much of its life is left (tokens live at most 30 days). */
+export const WATCHER_TOKEN_RENEW_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Why the kept watcher token must be minted again, or undefined to keep it: missing or unreadable, signed by
+ * another key than the current one (the nodes would refuse it), not exactly the `status` scope, or near expiry.
+ */
+export function watcherTokenRenewal(token: string | undefined, kid: string, nowSeconds: number): string | undefined {
+  if (token === undefined) return "none kept yet";
+  let header, claims;
+  try {
+    header = decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch {
+    return "the kept token is not a JWT";
+  }
+  if (header.kid !== kid) return `signed by key ${String(header.kid)}, not the current ${kid}`;
+  if (claims.scope !== "status") return `scope "${String(claims.scope)}", not "status"`;
+  if (typeof claims.exp !== "number" || claims.exp - nowSeconds < WATCHER_TOKEN_RENEW_SECONDS) return "expires within 7 days";
+  return undefined;
+}
+
+/** The watchers' status token, kept in `dir` beside the signing key (ensureLocalTrust) and re-minted when due. */
+export async function ensureWatcherToken(dir: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+  const keyFile = path.join(dir, TRUST_FILES.signingKey);
+  const tokenFile = path.join(dir, TRUST_FILES.watcherToken);
+  const key = parsePrivateJwk(fs.readFileSync(keyFile, "utf8"), keyFile);
+  const kept = fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, "utf8").trim() : undefined;
+  if (watcherTokenRenewal(kept, String(key.kid), nowSeconds) === undefined) return kept as string;
+  const token = await mintToken(key, { scopes: ["status"], expiresAt: nowSeconds + MAX_TTL_SECONDS, subject: "local-watchers" });
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
+  return token;
+}
+
 async function main(argv: string[]): Promise<void> {
   const root = path.resolve(__dirname, "..");
   const opts = new Command()
@@ -159,12 +202,15 @@ async function main(argv: string[]): Promise<void> {
     console.error(`[local-config] no consortium deployment at ${opts.deployment}: watchers get the zero address ` +
       "(run `npm run contracts:deploy` against a local chain, then this again)");
   }
+  const trustDir = path.join(root, ".state", "local", "trust");
+  const trust = await ensureLocalTrust(trustDir);
   const args = configSetAllArgs({
     agentKeys: DEV_KEYS.agents,
     peerSecret: peerSecret(path.join(root, ".state", "local", "replication-peer-secret")),
     rpcUrl: opts.rpc,
     deployment: deployed ? JSON.parse(fs.readFileSync(opts.deployment, "utf8")) : undefined,
-    trust: await ensureLocalTrust(path.join(root, ".state", "local", "trust")),
+    trust,
+    watcherToken: await ensureWatcherToken(trustDir),
     kubeconfigDir: opts.kubeconfigDir === undefined ? undefined : path.resolve(opts.kubeconfigDir),
   });
   const result = spawnSync("pulumi", ["config", "set-all", "-s", opts.stack, "--config-file", opts.configFile, ...args], {

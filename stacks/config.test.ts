@@ -1,5 +1,6 @@
 import { PROJECT_ROOT } from "./program";
-import { parseStackConfig, missingDeployTimeKeys } from "./config";
+import { generateSigningKey, mintToken } from "../services/replication/src/tokens";
+import { parseStackConfig, missingDeployTimeKeys, watcherTokenProblem } from "./config";
 import { deployTimeTestConfig } from "./testing/runMockedStack";
 import { readStackConfigFile } from "./testing/stackFile";
 
@@ -92,6 +93,7 @@ describe("missingDeployTimeKeys", () => {
   it("asks a regional stack for its own agent key and peer TLS material, and the local stack for all three regions'", () => {
     const trust = { replicationCaCert: "pem", replicationAuthKeys: {} };
     expect(missingDeployTimeKeys({ cloud: "gcp", region: "gamma", chain: {}, replicationPeerSecret: "x", ...trust }).map((m) => m.key)).toEqual([
+      "watcherReplicationToken",
       "watcherAgentKeys.gamma",
       "replicationTlsCerts.gamma",
       "replicationTlsKeys.gamma",
@@ -124,6 +126,35 @@ describe("missingDeployTimeKeys", () => {
     expect(message).toMatch(/dsc:replicationCaCert: must be an X\.509 certificate in PEM/);
     expect(message).toMatch(/dsc:replicationAuthKeys\.keys\[0\]\.d: is the private key/);
     expect(message).not.toContain("not-a-key-value");
+  });
+});
+
+describe("dsc:watcherReplicationToken", () => {
+  const withoutToken = (stack: string) => Object.fromEntries(Object.entries(stackConfig(stack)).filter(([key]) => key !== "dsc:watcherReplicationToken"));
+  const token = async (scopes: string[]) => mintToken((await generateSigningKey("test")).privateJwk, { scopes, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  const unsigned = (payload: string) => ["e30", Buffer.from(payload).toString("base64url"), "c2ln"].join(".");
+
+  it("takes a token minted with the status scope (and metrics), and nothing broader", async () => {
+    expect(watcherTokenProblem(await token(["status"]))).toBeUndefined();
+    expect(watcherTokenProblem(await token(["status", "metrics"]))).toBeUndefined();
+    expect(watcherTokenProblem(await token(["metrics"]))).toMatch(/does not carry the status scope/);
+    expect(watcherTokenProblem(await token(["status", "read:*"]))).toMatch(/carries more than the watcher needs \(read:\*\); mint one with --scope status only/);
+    expect(watcherTokenProblem("not-a-token")).toMatch(/is not a JWT/);
+    expect(watcherTokenProblem(unsigned("{scope"))).toMatch(/payload that is not JSON/);
+    expect(watcherTokenProblem(unsigned(JSON.stringify({ scope: 7 })))).toMatch(/does not carry the status scope/);
+  });
+
+  it("is required on a cloud stack and refused when wrong, naming the key and how to mint one, without echoing it", async () => {
+    expect(problemsOf(withoutToken("beta"))).toMatch(/dsc:watcherReplicationToken: missing; mint one .*npm run replication:token -- --key-file <signing-key\.jwk\.json> --scope status --ttl 30d.*pulumi config set --secret dsc:watcherReplicationToken/);
+    const broad = await token(["write:*", "status"]);
+    const message = problemsOf(stackConfig("beta", { "dsc:watcherReplicationToken": broad }));
+    expect(message).toMatch(/dsc:watcherReplicationToken: carries more than the watcher needs \(write:\*\).*\(value not shown\); mint one/);
+    expect(message).not.toContain(broad.split(".")[2]);
+    expect(parseStackConfig(stackConfig("beta", { "dsc:watcherReplicationToken": await token(["status"]) })).cloud).toBe("azure");
+  });
+
+  it("is optional on the local stack (its watchers then run without the replication detector)", () => {
+    expect(parseStackConfig(withoutToken("local")).watcherReplicationToken).toBeUndefined();
   });
 });
 

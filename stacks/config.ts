@@ -17,9 +17,35 @@ export type Region = (typeof REGIONS)[number];
 export const REGION_CLOUD = { alpha: "aws", beta: "azure", gamma: "gcp" } as const;
 
 /** Keys holding plain strings; every other key holds YAML objects/lists (JSON in Pulumi's config map). */
-const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret", "replicationCaCert", "localKubeconfigDir"]);
+const STRING_KEYS = new Set(["cloud", "region", "dsp", "kubernetesVersion", "replicationPeerSecret", "replicationCaCert", "localKubeconfigDir", "watcherReplicationToken"]);
 /** Set at deploy time with `pulumi config set --secret`, never committed in plain text. */
-export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret", "replicationTlsKeys"] as const;
+export const SECRET_KEYS = ["watcherAgentKeys", "replicationPeerSecret", "replicationTlsKeys", "watcherReplicationToken"] as const;
+
+/** How to make the watchers' replication token; named in every refusal of dsc:watcherReplicationToken. */
+export const WATCHER_TOKEN_FIX =
+  "mint one with the federation's token signing key: npm run replication:token -- --key-file <signing-key.jwk.json> --scope status --ttl 30d, " +
+  "then pulumi config set --secret dsc:watcherReplicationToken <token>";
+
+/**
+ * Why a watcher replication token is unusable, or undefined. Only its shape and `scope` claim are read (the
+ * signature is the replication nodes' to check): least privilege, it may carry `status` (and `metrics`), nothing
+ * that reads or writes data. The message never contains the token.
+ */
+export function watcherTokenProblem(token: string): string | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return "is not a JWT (header.payload.signature, base64url)";
+  let scope: unknown;
+  try {
+    scope = (JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as { scope?: unknown }).scope;
+  } catch {
+    return "has a payload that is not JSON";
+  }
+  const scopes = typeof scope === "string" ? scope.split(" ").filter((x) => x !== "") : [];
+  if (!scopes.includes("status")) return "does not carry the status scope the watcher needs";
+  const extra = scopes.filter((x) => x !== "status" && x !== "metrics");
+  if (extra.length > 0) return `carries more than the watcher needs (${extra.join(" ")}); mint one with --scope status only`;
+  return undefined;
+}
 
 const regionSchema = z.enum(REGIONS, { error: `must be one of ${REGIONS.join(", ")}` });
 const secretsSchema = {
@@ -28,6 +54,14 @@ const secretsSchema = {
   }).optional(),
   replicationPeerSecret: z.string({ error: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <value>" }).min(32, { error: "must be at least 32 characters (value not shown)" }),
   replicationTlsKeys: z.partialRecord(regionSchema, privateKeyPemSchema).optional(),
+  /** The watchers' bearer token for their replication node's status endpoint; required for cloud stacks (missingDeployTimeKeys). */
+  watcherReplicationToken: z
+    .string()
+    .superRefine((t, ctx) => {
+      const problem = watcherTokenProblem(t);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: `${problem} (value not shown); ${WATCHER_TOKEN_FIX}` });
+    })
+    .optional(),
 };
 /** The replication layer's public material: the federation CA, each region's peer certificate, the token JWKS. */
 const replicationTrustKeys = {
@@ -107,6 +141,11 @@ export function missingDeployTimeKeys(raw: Record<string, unknown>): { key: stri
   }
   if (raw.replicationAuthKeys === undefined) {
     missing.push({ key: "replicationAuthKeys", fix: "set the public JWKS data API tokens are verified with: pulumi config set dsc:replicationAuthKeys \"$(cat jwks.json)\"" });
+  }
+  // Secure by default: a cloud region's watcher always runs its replication detector. The local stack gets one from
+  // scripts/local-config.ts; without it (a bare `pulumi preview -s local`) its watchers run without that detector.
+  if (raw.cloud !== "local" && raw.watcherReplicationToken === undefined) {
+    missing.push({ key: "watcherReplicationToken", fix: WATCHER_TOKEN_FIX });
   }
   const regions = raw.cloud === "local" ? REGIONS : REGIONS.filter((r) => r === raw.region);
   const perRegion = [

@@ -51,6 +51,17 @@ describe("local stack (Pulumi.local.yaml) under the mock runtime", () => {
     expect(Object.keys(run.outputs.regions as object)).toEqual([...REGIONS]);
   });
 
+  it("points each region's watcher at its own replication node only, with the status token in its own Secret", () => {
+    const outputs = run.outputs.regions as Record<string, { replicationEndpoint: string }>;
+    for (const region of REGIONS) {
+      const config = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === `${region}-guardian-config`);
+      const data = config?.inputs.data as Record<string, string>;
+      expect([data.DSC_REPLICATION_URL, data.DSC_PEER_REPLICATION_URLS]).toEqual([outputs[region].replicationEndpoint, undefined]);
+      expect(data.DSC_REPLICATION_URL).toContain(`dsc-replication-${region}.svc`);
+      expect(run.resources.filter((r) => r.name === `${region}-guardian-replication-token`).map((r) => r.type)).toEqual(["kubernetes:core/v1:Secret"]);
+    }
+  });
+
   it("takes a different render root from config", async () => {
     const other = await runMockedStack("local", { config: { "dsc:local": JSON.stringify({ renderRoot: "/tmp/dsc-render", regions: { alpha: { dsp: "dsp-1" }, beta: { dsp: "dsp-2" }, gamma: { dsp: "dsp-3" } } }) } });
     const dirs = other.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((p) => p.inputs.renderYamlToDirectory);

@@ -69,7 +69,7 @@ function buildCluster(cfg: RegionalStackConfig, owner: FederationOwner): { clust
   }
 }
 
-type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain" | "replicationCaCert" | "replicationTlsCerts" | "replicationAuthKeys">;
+type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain" | "replicationCaCert" | "replicationTlsCerts" | "replicationAuthKeys" | "watcherReplicationToken">;
 
 function replicationSettings(cfg: WorkloadConfig, cluster: DspCluster): ReplicationSettings {
   return { ...cfg.replication, owner: cluster.owner, image: cfg.images.replication, peerExposure: cluster.peerExposure };
@@ -95,7 +95,17 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
   );
   const guardian = new GuardianWatchers(
     `${region}-guardian`,
-    { settings: { owner: cluster.owner, image: cfg.images.watcher, chain: cfg.chain }, agentKey: agentKeys.apply((k) => k[region] ?? "") },
+    {
+      settings: { owner: cluster.owner, image: cfg.images.watcher, chain: cfg.chain },
+      agentKey: agentKeys.apply((k) => k[region] ?? ""),
+      // The replication detector polls its own region's node through the in-cluster data API. No peer is passed:
+      // the other regions' data APIs are ClusterIP only (their clusters expose just the mutual-TLS peer port), so
+      // nothing a peer stack exports is reachable from this cluster; the node's own status carries its peer links.
+      // Required for cloud stacks (parseStackConfig); without it (local stack only) the detector stays off.
+      ...(cfg.watcherReplicationToken === undefined
+        ? {}
+        : { replicationEndpoint: replication.apiEndpoint, replicationToken: config.requireSecret("watcherReplicationToken") }),
+    },
     { provider: cluster.provider },
   );
   // Every federation namespace denies ingress by default (the policy pack requires it); the watchers serve nothing

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEV_KEYS } from "../../governance/consortium/dev-keys";
-import { configSetAllArgs, ensureLocalTrust } from "../../scripts/local-config";
+import { configSetAllArgs, ensureLocalTrust, ensureWatcherToken } from "../../scripts/local-config";
 import { engineEnv } from "../../test/engine/engineStack";
 import { PROJECT_ROOT, requireToolchain } from "../../test/engine/toolchain";
 import { stackRecords } from "../testing/program";
@@ -43,7 +43,10 @@ async function localStack(): Promise<LocalPreview> {
   for (const args of [
     ["stack", "init", "local", "--secrets-provider", "passphrase", "--non-interactive"],
     ["config", "set-all", "-s", "local", "--config-file", configFile,
-      ...configSetAllArgs({ agentKeys: DEV_KEYS.agents, peerSecret: "e".repeat(64), rpcUrl: "http://127.0.0.1:8545", trust: await ensureLocalTrust(path.join(scratch, "trust")) }),
+      ...configSetAllArgs({
+        agentKeys: DEV_KEYS.agents, peerSecret: "e".repeat(64), rpcUrl: "http://127.0.0.1:8545",
+        trust: await ensureLocalTrust(path.join(scratch, "trust")), watcherToken: await ensureWatcherToken(path.join(scratch, "trust")),
+      }),
       "--plaintext", `dsc:local.renderRoot=${path.join(scratch, "rendered")}`],
   ]) {
     const result = await pulumi(args);

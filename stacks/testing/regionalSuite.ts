@@ -1,5 +1,5 @@
 import { providerName, single } from "../../components/testing/mockRuntime";
-import { MockedResource, MockedStackRun, runMockedStack } from "./runMockedStack";
+import { MockedResource, MockedStackRun, deployTimeTestConfig, runMockedStack } from "./runMockedStack";
 
 /** What one regional stack must build, checked by the same suite for alpha, beta and gamma. */
 export interface RegionalExpectations {
@@ -69,6 +69,19 @@ export function regionalStackSuite(x: RegionalExpectations): void {
       expect(containerEnv(run, "kubernetes:apps/v1:Deployment", "DSC_AGENT_KEY_FILE")).toBe("/etc/dsc/agent/agent-key");
     });
 
+    it("runs the watcher's replication detector on this region's own node, with the status token in its own Secret", () => {
+      const data = single(run.resources, "kubernetes:core/v1:ConfigMap").inputs.data as Record<string, string>;
+      expect(data.DSC_REPLICATION_URL).toBe(run.outputs.replicationEndpoint);
+      expect(data.DSC_DETECTORS.split(",")).toContain("replication");
+      // The peers' data APIs are ClusterIP in their own clusters: nothing reachable to pass.
+      expect(data.DSC_PEER_REPLICATION_URLS).toBeUndefined();
+      const tokenSecret = run.resources.find((r) => r.name === `${x.region}-guardian-replication-token`);
+      expect(tokenSecret?.type).toBe("kubernetes:core/v1:Secret");
+      expect(JSON.stringify(tokenSecret?.inputs.stringData)).toContain(deployTimeTestConfig()["dsc:watcherReplicationToken"]);
+      expect(Object.values(data).join(" ")).not.toContain(deployTimeTestConfig()["dsc:watcherReplicationToken"]);
+      expect(containerEnv(run, "kubernetes:apps/v1:Deployment", "DSC_REPLICATION_TOKEN_FILE")).toBe("/etc/dsc/replication/token");
+    });
+
     it("wires both peers from their stack references", () => {
       const refs = run.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => r.inputs.name);
       expect(refs.sort()).toEqual([`organization/dsc-federation/${peerA}`, `organization/dsc-federation/${peerB}`]);
@@ -103,6 +116,7 @@ export function regionalStackSuite(x: RegionalExpectations): void {
       await expect(runMockedStack(x.region, { deployTimeConfig: false })).rejects.toThrow(
         new RegExp(
           `dsc:chain: missing; set the consortium's contracts[\\s\\S]*dsc:replicationPeerSecret: missing; set the peers' shared secret` +
+            `[\\s\\S]*dsc:watcherReplicationToken: missing; mint one with the federation's token signing key: npm run replication:token -- --key-file` +
             `[\\s\\S]*dsc:watcherAgentKeys\\.${x.region}: missing; set it: pulumi config set --secret`,
         ),
       );

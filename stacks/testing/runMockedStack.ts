@@ -61,8 +61,9 @@ function stackConfig(stack: MockedStackName, opts: MockedStackOptions): Record<s
 
 /**
  * Test stand-ins for what is set at deploy time: agent keys derived from a fixed label (valid secp256k1 keys that
- * control nothing), a peer secret, the replication layer's CA, peer certificates and keys and token JWKS (shaped
- * right, signing nothing), and the consortium contracts on a local chain. Never used outside tests.
+ * control nothing), a peer secret, the watchers' status token (JWT-shaped, signed by nothing), the replication
+ * layer's CA, peer certificates and keys and token JWKS (shaped right, signing nothing), and the consortium
+ * contracts on a local chain. Never used outside tests.
  */
 export function deployTimeTestConfig(): Record<string, string> {
   const digest = (label: string) => createHash("sha256").update(`dsc-mock-${label}`).digest();
@@ -78,6 +79,10 @@ export function deployTimeTestConfig(): Record<string, string> {
     [`${NAMESPACE}:replicationAuthKeys`]: JSON.stringify({ keys: [jwk] }),
     [`${NAMESPACE}:watcherAgentKeys`]: JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, hex(`agent-${r}`, 32)]))),
     [`${NAMESPACE}:replicationPeerSecret`]: hex("replication-peer-secret", 32),
+    [`${NAMESPACE}:watcherReplicationToken`]: [{ alg: "ES256", typ: "JWT" }, { scope: "status" }]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+      .concat(digest("watcher-token-signature").toString("base64url"))
+      .join("."),
     [`${NAMESPACE}:chain`]: JSON.stringify({
       rpcUrl: "http://127.0.0.1:8545",
       guardianAddress: hex("guardian", 20),

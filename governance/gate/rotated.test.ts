@@ -113,7 +113,7 @@ test("DSP-2's signatures made with its owner's key no longer count once DSP-2 is
   const dsp2 = deployment.dsps[BETA].safe;
   // Not an owner any more, DSP-2's parts are left out of the set (it counts for nothing) and the reason names it.
   expect(v.verdict).toMatchObject({ refusal: "DspShortfall", have: 1, need: 2 });
-  expect(v.reasons).toEqual([expect.stringMatching(new RegExp(`^fleet needs 2 of 3 DSPs, has 1: .*; ${dsp2} `))]);
+  expect(v.reasons).toEqual([expect.stringMatching(new RegExp(`^fleet needs 2 of 3 DSPs, has 1: .*; ${dsp2} signed but is no longer an owner of the Consortium Safe \\(a DSP rotated out`))]);
 });
 
 test("DSP-2's contract signature imported from elsewhere is refused once DSP-2 is rotated out, as a revoked signer, by its Safe", async () => {

@@ -168,9 +168,13 @@ export function assembleSignatureSet(file: SignaturesFile, owners: OwnerInfo[]):
       continue;
     }
     const info = owners.find((o) => o.kind === "safe" && same(o.safe, entry.owner)) as Extract<OwnerInfo, { kind: "safe" }> | undefined;
-    const current = entry.parts.filter((p) => info?.owners.some((o) => same(o, p.signer)));
-    if (!info || current.length < info.threshold) {
-      incomplete.push(`${info?.name ?? entry.owner} (${entry.owner}) has ${current.length} of the ${info?.threshold ?? "?"} owner signatures its Safe needs`);
+    if (!info) {
+      incomplete.push(`${entry.owner} signed but is no longer an owner of the Consortium Safe (a DSP rotated out is revoked for good): its signature no longer counts`);
+      continue;
+    }
+    const current = entry.parts.filter((p) => info.owners.some((o) => same(o, p.signer)));
+    if (current.length < info.threshold) {
+      incomplete.push(`${info.name} (${entry.owner}) has ${current.length} of the ${info.threshold} owner signatures its Safe needs`);
       continue;
     }
     // The DSP Safe's contract signature is its owners' own Safe-format set (sorted by signer, as it checks them).

@@ -15,12 +15,24 @@ export interface Entry {
 
 export const SOURCE_ENTRY: Entry = { script: join(__dirname, "..", "main.ts"), nodeArgs: ["-r", "ts-node/register/transpile-only"] };
 
+/**
+ * A loopback port free now, taken below the kernel's ephemeral range (32768 and up): a port that range hands out
+ * can be taken by any outgoing connection of the suite (engine, clusters, chain) before the node binds it.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free loopback port found in 20000-31999 after 50 tries");
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /** Polls until check returns a value (not undefined) or the deadline passes; then throws. */
@@ -88,10 +100,17 @@ export class NodeProcess {
     args.push("--auth-keys-file", authKeysFile, "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-file", caFile);
     for (const peer of this.peers) args.push("--peer", `${peer.name}=${peer.url}`);
     const out = openSync(this.logFile, "a");
-    this.child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
+    this.child = child;
     closeSync(out);
-    // Generous: on a shared 2-core machine at load 20, loading the modules alone has taken over 20 s.
-    await waitFor(`${this.region} to become ready`, async () => ((await http(this.apiPort, "GET", "/readyz")).status === 200 ? true : undefined), 60000);
+    // Generous: on a shared 2-core machine at load 20, loading the modules alone has taken over 20 s. A node that
+    // exited is named in the timeout, with its log.
+    await waitFor(`${this.region} to become ready`, async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${this.region} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${this.log().slice(-2000)}`);
+      }
+      return (await http(this.apiPort, "GET", "/readyz")).status === 200 ? true : undefined;
+    }, 60000);
   }
 
   /** kill -9: no chance to flush or close anything. */

@@ -18,28 +18,14 @@ import { classifyPlan } from "../gate/classify";
 import { loadTierTable } from "../gate/tierTable";
 import { writeDeployment } from "./deploy";
 import { EXIT } from "./exit";
-import { main } from "./dsc";
+import { runDsc } from "./testing/run";
 
 let server: JsonRpcServer;
 let rpc: string;
 let dir: string;
 let deploymentFile: string;
 
-async function dsc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = jest.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
-  const e = jest.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
-  try {
-    process.exitCode = undefined;
-    const code = await main(["node", "dsc", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const dsc = runDsc;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsc-cli-"));

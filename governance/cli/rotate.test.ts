@@ -15,7 +15,7 @@ import { DEV_KEYS, devConsortiumConfig } from "../consortium/dev-keys";
 import { loadTierTable } from "../gate/tierTable";
 import { writeDeployment } from "./deploy";
 import { EXIT } from "./exit";
-import { main } from "./dsc";
+import { runDsc } from "./testing/run";
 import { rotationRefusal } from "./rotate";
 
 let eip1193: Eip1193Provider;
@@ -28,20 +28,7 @@ let pay: string[];
 let snap: string;
 const keyFile: Record<string, string> = {};
 
-async function dsc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = jest.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
-  const e = jest.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
-  try {
-    process.exitCode = undefined;
-    return { code: await main(["node", "dsc", ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const dsc = runDsc;
 const keys = (...names: string[]) => names.flatMap((n) => ["--signer-key-file", keyFile[n]]);
 
 beforeAll(async () => {

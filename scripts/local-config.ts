@@ -193,20 +193,21 @@ async function main(argv: string[]): Promise<void> {
     .option("--stack <name>", "stack name", "local")
     .option("--rpc <url>", "JSON-RPC URL of the local chain", "http://127.0.0.1:8545")
     .option("--deployment <file>", "consortium deployment file", path.join(root, ".state", "consortium.json"))
+    .option("--state-dir <dir>", "the local state folder (trust material, peer secret)", process.env.DSC_STATE_DIR || path.join(root, ".state"))
     .option("--kubeconfig-dir <dir>", "folder of the local clusters (npm run kube); unset: render YAML", process.env.DSC_LOCAL_KUBECONFIG_DIR || undefined)
     .parse(argv)
-    .opts<{ configFile: string; stack: string; rpc: string; deployment: string; kubeconfigDir?: string }>();
+    .opts<{ configFile: string; stack: string; rpc: string; deployment: string; stateDir: string; kubeconfigDir?: string }>();
 
   const deployed = fs.existsSync(opts.deployment);
   if (!deployed) {
     console.error(`[local-config] no consortium deployment at ${opts.deployment}: watchers get the zero address ` +
       "(run `npm run contracts:deploy` against a local chain, then this again)");
   }
-  const trustDir = path.join(root, ".state", "local", "trust");
+  const trustDir = path.join(path.resolve(opts.stateDir), "local", "trust");
   const trust = await ensureLocalTrust(trustDir);
   const args = configSetAllArgs({
     agentKeys: DEV_KEYS.agents,
-    peerSecret: peerSecret(path.join(root, ".state", "local", "replication-peer-secret")),
+    peerSecret: peerSecret(path.join(path.resolve(opts.stateDir), "local", "replication-peer-secret")),
     rpcUrl: opts.rpc,
     deployment: deployed ? JSON.parse(fs.readFileSync(opts.deployment, "utf8")) : undefined,
     trust,

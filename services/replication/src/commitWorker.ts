@@ -8,8 +8,7 @@ const log = UpdateLog.open((workerData as { path: string }).path);
 parentPort?.on("message", (command: LogCommand) => {
   const reply: LogReply = { id: command.id };
   try {
-    if (command.op === "append") log.append(command.rows);
-    else if (command.op === "compact") log.compact(command.shard, command.snapshot);
+    if (command.op === "append") log.append(command.batch);
     else log.close();
   } catch (error) {
     reply.error = (error as Error).message;

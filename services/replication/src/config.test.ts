@@ -19,6 +19,8 @@ describe("node settings", () => {
         authKeysFile: "/auth/jwks.json",
         tls: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key", caFile: "/tls/ca.crt" },
         logLevel: "info",
+        maxClockSkewMs: 300_000,
+        maxClientIds: 64,
       },
     });
   });

@@ -17,6 +17,9 @@ export interface NodeConfig {
   readonly authKeysFile: string;
   readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
   readonly logLevel: string;
+  /** Data-plane bounds on what peers' updates may carry (see replica.ts). */
+  readonly maxClockSkewMs: number;
+  readonly maxClientIds: number;
 }
 
 /** Raw settings as given on the command line (take precedence) or in the environment. */
@@ -33,6 +36,8 @@ export interface RawSettings {
   readonly tlsKeyFile?: string;
   readonly tlsCaFile?: string;
   readonly logLevel?: string;
+  readonly maxClockSkewMs?: string;
+  readonly maxClientIds?: string;
 }
 
 export const DEFAULT_API_LISTEN = "0.0.0.0:8080";
@@ -72,6 +77,8 @@ const settingsSchema = z.object({
   tlsKeyFile: z.string({ message: "this node's peer private key is required (--tls-key-file or DSC_TLS_KEY_FILE)" }).min(1),
   tlsCaFile: z.string({ message: "the federation CA certificate is required (--tls-ca-file or DSC_TLS_CA_FILE)" }).min(1),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  maxClockSkewMs: z.coerce.number({ message: "max clock skew must be a number of milliseconds" }).int().min(1000, { message: "max clock skew must be at least 1000 ms" }).default(300_000),
+  maxClientIds: z.coerce.number({ message: "max client ids must be a number" }).int().min(1).max(100_000).default(64),
 });
 
 /** Fills unset command-line settings from the container's environment variables. */
@@ -90,6 +97,8 @@ export function settingsFromEnv(cli: RawSettings, env: NodeJS.ProcessEnv): RawSe
     tlsKeyFile: cli.tlsKeyFile ?? env.DSC_TLS_KEY_FILE,
     tlsCaFile: cli.tlsCaFile ?? env.DSC_TLS_CA_FILE,
     logLevel: cli.logLevel ?? env.DSC_LOG_LEVEL,
+    maxClockSkewMs: cli.maxClockSkewMs ?? env.DSC_MAX_CLOCK_SKEW_MS,
+    maxClientIds: cli.maxClientIds ?? env.DSC_MAX_CLIENT_IDS,
   };
 }
 
@@ -117,6 +126,8 @@ export function resolveConfig(raw: RawSettings): ConfigResult {
       authKeysFile: s.authKeysFile,
       tls: { certFile: s.tlsCertFile, keyFile: s.tlsKeyFile, caFile: s.tlsCaFile },
       logLevel: s.logLevel,
+      maxClockSkewMs: s.maxClockSkewMs,
+      maxClientIds: s.maxClientIds,
     },
   };
 }

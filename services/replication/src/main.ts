@@ -21,6 +21,8 @@ const program = new Command()
   .option("--tls-key-file <path>", "its private key (PEM) [DSC_TLS_KEY_FILE]")
   .option("--tls-ca-file <path>", "the federation CA certificate (PEM): peers must present a certificate it issued [DSC_TLS_CA_FILE]")
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info) [DSC_LOG_LEVEL]")
+  .option("--max-clock-skew-ms <ms>", "refuse a peer's version whose clock is more than this ahead of this node's (default 300000) [DSC_MAX_CLOCK_SKEW_MS]")
+  .option("--max-client-ids <n>", "most Yjs client ids one writer's document of one shard may hold (default 64) [DSC_MAX_CLIENT_IDS]")
   .addHelpText(
     "after",
     "\nExample:\n  replication --region alpha --listen 127.0.0.1:8081 --peer-listen 127.0.0.1:7071 \\\n" +

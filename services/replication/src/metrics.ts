@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "pino";
-import { ReplicaObserver } from "./replica";
+import { Refusal, ReplicaObserver } from "./replica";
 
 /** Prometheus metrics of one node, on their own registry so several nodes can share a process. */
 export class ReplicationMetrics implements ReplicaObserver {
@@ -22,6 +22,13 @@ export class ReplicationMetrics implements ReplicaObserver {
     registers: [this.registry],
   });
   readonly storageErrors = new Counter({ name: "dsc_replication_storage_errors_total", help: "Failed commits or compactions of the update log", registers: [this.registry] });
+  readonly refusedUpdates = new Counter({ name: "dsc_replication_refused_updates_total", help: "Peer envelopes or writer certificates refused before anything was applied, by reason (bad_signature, unknown_writer, shape, value, clock_ahead, counter_range, oversize, client_ids, content, malformed, bad_credential, apply_failed)", labelNames: ["reason", "peer"] as const, registers: [this.registry] });
+  readonly clockBreaches = new Counter({ name: "dsc_replication_clock_breaches_total", help: "Peer versions refused for a clock beyond the allowed skew or a counter out of range (a breach for the watcher)", labelNames: ["peer", "writer"] as const, registers: [this.registry] });
+  readonly badSlots = new Counter({ name: "dsc_replication_bad_slots_total", help: "Slots read from the CRDT that failed their shape check and were ignored", registers: [this.registry] });
+  readonly digestMismatches = new Counter({ name: "dsc_replication_digest_mismatches_total", help: "Anti-entropy: a shard's digest differed from a peer's under equal state vectors (persistent=true after a resync did not cure it)", labelNames: ["peer", "persistent"] as const, registers: [this.registry] });
+  readonly internalErrors = new Counter({ name: "dsc_replication_internal_errors_total", help: "Errors caught in a commit, forward, compaction or peer frame instead of stopping the process", labelNames: ["where"] as const, registers: [this.registry] });
+  private lastBadSlotLog = 0;
+  private readonly lastRefusalLog = new Map<string, number>();
 
   constructor(private readonly logger?: Logger) {
     collectDefaultMetrics({ register: this.registry });
@@ -43,5 +50,33 @@ export class ReplicationMetrics implements ReplicaObserver {
 
   compacted(): void {
     this.compactions.inc();
+  }
+
+  refused(reason: Refusal, peer: string, writer: string, detail: string): void {
+    this.refusedUpdates.inc({ reason, peer });
+    if (reason === "clock_ahead" || reason === "counter_range") this.clockBreaches.inc({ peer, writer });
+    const now = Date.now();
+    if (now - (this.lastRefusalLog.get(reason) ?? 0) < 1000) return;
+    this.lastRefusalLog.set(reason, now);
+    this.logger?.warn({ peer, writer, reason, detail }, "peer update refused; nothing of it was applied (logged at most once a second per reason)");
+  }
+
+  badSlot(writer: string, key: string, detail: string): void {
+    this.badSlots.inc();
+    const now = Date.now();
+    if (now - this.lastBadSlotLog < 1000) return;
+    this.lastBadSlotLog = now;
+    this.logger?.warn({ writer, key, detail }, "slot with a bad shape ignored");
+  }
+
+  digestMismatch(peer: string, shard: number, persistent: boolean): void {
+    this.digestMismatches.inc({ peer, persistent: String(persistent) });
+    if (persistent) this.logger?.error({ peer, shard }, "digest differs from the peer's under equal state vectors after a resync");
+    else this.logger?.warn({ peer, shard }, "digest differs from the peer's under equal state vectors; asking it for a resync");
+  }
+
+  internalError(error: Error, where: string): void {
+    this.internalErrors.inc({ where: where.split(" ")[0] });
+    this.logger?.error({ err: error, where }, "internal error caught; the node goes on");
   }
 }

@@ -10,6 +10,7 @@ import { loadPeerTls } from "./peerTls";
 import { PeerTransport } from "./peerTransport";
 import { Replica } from "./replica";
 import { WorkerLog } from "./workerLog";
+import { CaTrust } from "./writerTrust";
 
 export interface RunningNode {
   readonly apiPort: number;
@@ -27,7 +28,14 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   const verifier = new TokenVerifier(config.authKeysFile, { logger });
   const started = Date.now();
   const metrics = new ReplicationMetrics(logger);
-  const replica = new Replica({ self: config.id, log: new WorkerLog(join(config.dataDir, "replication.sqlite")), observer: metrics });
+  const replica = new Replica({
+    self: config.id,
+    log: new WorkerLog(join(config.dataDir, "replication.sqlite")),
+    observer: metrics,
+    // This node signs its updates with its peer TLS key; writers' certificates are checked against the CA.
+    trust: new CaTrust(tls),
+    limits: { maxClockSkewMs: config.maxClockSkewMs, maxClientsPerWriterShard: config.maxClientIds },
+  });
   logger.info({ node: name, keys: replica.store.keyCount(), restoreMs: Date.now() - started }, "restored from stored CRDT state");
 
   let ready = false;

@@ -1,8 +1,6 @@
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
-import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { decodeFrame, encodeFrame, FRAME_STATE, FRAME_SYNC, ShardMessage } from "./peerProtocol";
+import { DataFrame, decodeDataFrame, DocState, encodeDataFrame, FRAME_CREDENTIALS, FRAME_ENVELOPES, FRAME_RESYNC, FRAME_STATE, openEnvelope } from "./dataFrames";
+import { SHARD_COUNT } from "./keys";
 
 /** Whatever carries frames to one authenticated peer: a WebSocket, or the simulator's queue. */
 export interface PeerLink {
@@ -11,60 +9,79 @@ export interface PeerLink {
 
 export type StateVector = Map<number, number>;
 
+/** What a session needs from its replica (replica.ts implements it). */
+export interface SessionHost {
+  /** Every writer document this node holds: (writer, shard, doc). */
+  docs(): Iterable<{ writer: string; shard: number; doc: Y.Doc }>;
+  credentials(): Uint8Array[];
+  /** A received envelope: verified, checked, applied (or refused and counted). */
+  receiveEnvelope(bytes: Uint8Array, from: PeerSession): void;
+  learnCredential(credential: Uint8Array, from: PeerSession): void;
+  /** The stored envelopes of a writer's shard (snapshot first), to send a peer that lacks them. */
+  storedEnvelopes(writer: string, shard: number): Uint8Array[];
+  shardDigest(shard: number): string;
+  /** Anti-entropy verdicts: a digest mismatch under equal state vectors, or a match. */
+  digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none";
+}
+
+const EMPTY: StateVector = new Map();
+
 /**
- * The y-protocols conversation with one peer over one link: both sides open with sync step 1 for
- * every shard, answer step 1 with step 2 (the diff), then stream updates. Applied remote updates
- * carry this session as their transaction origin, so the replica persists them and relays them to
- * every other peer but not back to this one.
+ * The conversation with one peer over one link. Both sides open with the writer certificates they
+ * hold and a state report (state vector of every writer's document per shard); each answers the
+ * first report with every stored envelope the other lacks, then committed envelopes stream as
+ * they are made or received. Envelopes are forwarded verbatim, never re-encoded, so every
+ * signature survives relaying and catch-up. Every second each side reports its state again; every
+ * few reports it adds per-shard digests (anti-entropy): equal state vectors with different digests
+ * make it ask for a resync, and a mismatch that survives the resync is reported.
  */
 export class PeerSession {
-  private peerState: StateVector[] | undefined;
-  /** Nodes the peer said it is directly connected to; undefined until its first report. */
+  private peerState: Map<string, StateVector> | undefined;
   private peerConnected: ReadonlySet<string> | undefined;
   lastStateAt: number | undefined;
 
   constructor(
     readonly remote: string,
-    private readonly docs: readonly Y.Doc[],
+    private readonly host: SessionHost,
     private readonly link: PeerLink,
     private readonly now: () => number,
   ) {}
 
   start(): void {
-    const entries = this.docs.map((doc, shard) => this.message(shard, (encoder) => syncProtocol.writeSyncStep1(encoder, doc)));
-    this.link.send(encodeFrame({ kind: FRAME_SYNC, entries }));
+    this.send({ kind: FRAME_CREDENTIALS, credentials: this.host.credentials() });
+    this.sendState([], false);
   }
 
   /** Handles one frame; throws on a malformed one (the transport then drops the connection). */
   receive(bytes: Uint8Array): void {
-    const frame = decodeFrame(bytes);
-    if (frame.kind === FRAME_STATE) {
-      this.peerState = frame.entries.map((entry) => Y.decodeStateVector(entry.payload));
-      this.lastStateAt = this.now();
-      const previous = this.peerConnected;
-      this.peerConnected = new Set(frame.connected);
-      // Updates from a node the peer was connected to were not relayed to it; if that link is gone,
-      // send the peer everything it lacks according to the state vectors it just reported.
-      if (previous && [...previous].some((name) => !this.peerConnected?.has(name))) this.repair();
-      return;
+    const frame = decodeDataFrame(bytes);
+    switch (frame.kind) {
+      case FRAME_CREDENTIALS:
+        for (const credential of frame.credentials) this.host.learnCredential(credential, this);
+        return;
+      case FRAME_ENVELOPES:
+        for (const envelope of frame.envelopes) this.host.receiveEnvelope(envelope, this);
+        return;
+      case FRAME_RESYNC:
+        return this.catchUp(new Set(frame.shards), true);
+      case FRAME_STATE:
+        return this.receiveState(frame.connected, frame.docs, frame.digests);
     }
-    const replies: ShardMessage[] = [];
-    for (const entry of frame.entries) {
-      const reply = encoding.createEncoder();
-      syncProtocol.readSyncMessage(decoding.createDecoder(entry.payload), reply, this.docs[entry.shard], this);
-      if (encoding.length(reply) > 0) replies.push({ shard: entry.shard, payload: encoding.toUint8Array(reply) });
-    }
-    if (replies.length > 0) this.link.send(encodeFrame({ kind: FRAME_SYNC, entries: replies }));
   }
 
-  sendUpdates(updates: ReadonlyArray<{ shard: number; update: Uint8Array }>): void {
-    const entries = updates.map(({ shard, update }) => this.message(shard, (encoder) => syncProtocol.writeUpdate(encoder, update)));
-    this.link.send(encodeFrame({ kind: FRAME_SYNC, entries }));
+  sendEnvelopes(envelopes: readonly Uint8Array[]): void {
+    if (envelopes.length > 0) this.send({ kind: FRAME_ENVELOPES, envelopes: [...envelopes] });
   }
 
-  sendState(connected: readonly string[]): void {
-    const entries = this.docs.map((doc, shard) => ({ shard, payload: Y.encodeStateVector(doc) }));
-    this.link.send(encodeFrame({ kind: FRAME_STATE, entries, connected }));
+  sendCredentials(credentials: readonly Uint8Array[]): void {
+    if (credentials.length > 0) this.send({ kind: FRAME_CREDENTIALS, credentials: [...credentials] });
+  }
+
+  sendState(connected: readonly string[], withDigests: boolean): void {
+    const docs: DocState[] = [];
+    for (const { writer, shard, doc } of this.host.docs()) docs.push({ writer, shard, stateVector: Y.encodeStateVector(doc) });
+    const digests = withDigests ? Array.from({ length: SHARD_COUNT }, (_, shard) => ({ shard, digest: this.host.shardDigest(shard) })) : [];
+    this.send({ kind: FRAME_STATE, connected: [...connected], docs, digests });
   }
 
   /** Whether the peer receives `node`'s updates directly, so relaying them to it is redundant. */
@@ -74,28 +91,115 @@ export class PeerSession {
 
   /**
    * Operations this node holds that the peer had not seen at its last state report (summed over
-   * shards and Yjs clients); undefined before the first report.
+   * writer documents and Yjs clients); undefined before the first report.
    */
   behind(): number | undefined {
     if (!this.peerState) return undefined;
-    return this.docs.reduce((sum, doc, shard) => sum + missingOps(doc, this.peerState?.[shard] ?? new Map<number, number>()), 0);
+    let missing = 0;
+    for (const { writer, shard, doc } of this.host.docs()) missing += missingOps(doc, this.theirs(writer, shard));
+    return missing;
   }
 
-  private repair(): void {
-    const entries: ShardMessage[] = [];
-    this.docs.forEach((doc, shard) => {
-      const theirs = this.peerState?.[shard] ?? new Map<number, number>();
-      if (!missingOps(doc, theirs)) return;
-      const diff = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(theirs));
-      entries.push(this.message(shard, (encoder) => syncProtocol.writeUpdate(encoder, diff)));
-    });
-    if (entries.length > 0) this.link.send(encodeFrame({ kind: FRAME_SYNC, entries }));
+  private receiveState(connected: readonly string[], docs: readonly DocState[], digests: ReadonlyArray<{ shard: number; digest: string }>): void {
+    const first = this.peerState === undefined;
+    const state = new Map<string, StateVector>();
+    for (const entry of docs) state.set(docKey(entry.writer, entry.shard), Y.decodeStateVector(entry.stateVector));
+    this.peerState = state;
+    this.lastStateAt = this.now();
+    const previous = this.peerConnected;
+    this.peerConnected = new Set(connected);
+    // First report: send everything the peer lacks. Later: updates from a node the peer was
+    // connected to were not relayed to it; if that link is gone, send what the peer lacks now.
+    const linkLost = previous !== undefined && [...previous].some((name) => !this.peerConnected?.has(name));
+    if (first || linkLost || digests.length > 0) this.catchUp(undefined, false);
+    if (digests.length > 0) this.compareDigests(digests);
   }
 
-  private message(shard: number, write: (encoder: encoding.Encoder) => void): ShardMessage {
-    const encoder = encoding.createEncoder();
-    write(encoder);
-    return { shard, payload: encoding.toUint8Array(encoder) };
+  private compareDigests(digests: ReadonlyArray<{ shard: number; digest: string }>): void {
+    const resync: number[] = [];
+    for (const { shard, digest } of digests) {
+      if (!this.sameStateVectors(shard)) continue;
+      const verdict = this.host.digestCompared(this.remote, shard, this.host.shardDigest(shard) === digest);
+      if (verdict === "resync") resync.push(shard);
+    }
+    if (resync.length > 0) this.send({ kind: FRAME_RESYNC, shards: resync });
+  }
+
+  /** Whether the peer's last report shows exactly this node's state vectors for every writer of the shard. */
+  private sameStateVectors(shard: number): boolean {
+    const ours = new Map<string, StateVector>();
+    for (const entry of this.host.docs()) if (entry.shard === shard) ours.set(entry.writer, Y.decodeStateVector(Y.encodeStateVector(entry.doc)));
+    for (const [key, theirs] of this.peerState ?? []) {
+      const [writer, at] = splitDocKey(key);
+      if (at === shard && theirs.size > 0 && !ours.has(writer)) return false;
+    }
+    for (const [writer, sv] of ours) if (!sameVector(sv, this.theirs(writer, shard))) return false;
+    return true;
+  }
+
+  /**
+   * Sends the peer every stored envelope holding operations it lacks (all of them for `shards`
+   * with `everything`, the resync). Envelopes are the writer's own bytes, read from the log.
+   */
+  private catchUp(shards: ReadonlySet<number> | undefined, everything: boolean): void {
+    const out: Uint8Array[] = [];
+    for (const { writer, shard, doc } of this.host.docs()) {
+      if (shards && !shards.has(shard)) continue;
+      const theirs = this.theirs(writer, shard);
+      if (!everything && missingOps(doc, theirs) === 0) continue;
+      for (const bytes of this.host.storedEnvelopes(writer, shard)) {
+        if (everything || lacks(bytes, theirs)) out.push(bytes);
+      }
+    }
+    // One frame per envelope batch of bounded size, so a large catch-up does not make one huge frame.
+    let batch: Uint8Array[] = [];
+    let size = 0;
+    for (const bytes of out) {
+      batch.push(bytes);
+      size += bytes.byteLength;
+      if (size >= 1 << 20) {
+        this.sendEnvelopes(batch);
+        batch = [];
+        size = 0;
+      }
+    }
+    this.sendEnvelopes(batch);
+  }
+
+  private theirs(writer: string, shard: number): StateVector {
+    return this.peerState?.get(docKey(writer, shard)) ?? EMPTY;
+  }
+
+  private send(frame: DataFrame): void {
+    this.link.send(encodeDataFrame(frame));
+  }
+}
+
+function docKey(writer: string, shard: number): string {
+  return `${writer}\n${shard}`;
+}
+
+function splitDocKey(key: string): [string, number] {
+  const at = key.lastIndexOf("\n");
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+function sameVector(a: StateVector, b: StateVector): boolean {
+  const nonZero = (v: StateVector) => [...v].filter(([, clock]) => clock > 0);
+  const x = nonZero(a);
+  const y = nonZero(b);
+  return x.length === y.length && x.every(([client, clock]) => b.get(client) === clock);
+}
+
+/** Whether a stored envelope holds operations a replica with state vector `theirs` has not seen. */
+function lacks(envelopeBytes: Uint8Array, theirs: StateVector): boolean {
+  try {
+    const update = openEnvelope(envelopeBytes).update;
+    const meta = Y.parseUpdateMeta(update);
+    for (const [client, to] of meta.to) if (to > (theirs.get(client) ?? 0)) return true;
+    return false;
+  } catch {
+    return false;
   }
 }
 

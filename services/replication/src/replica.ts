@@ -1,13 +1,17 @@
+import { randomInt } from "node:crypto";
 import * as Y from "yjs";
-import { NodeId, nodeName } from "./identity";
+import { Envelope, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
+import { NodeId, nodeName, parseNodeName } from "./identity";
 import { SHARD_COUNT } from "./keys";
-import { Slot, Version } from "./lww";
-import { PeerLink, PeerSession } from "./peerSession";
-import { ShardedStore } from "./shards";
+import { Version } from "./lww";
+import { PeerLink, PeerSession, SessionHost } from "./peerSession";
+import { ShardedStore, WriterDocs } from "./shards";
+import { MAX_COUNTER } from "./slotShape";
+import { GuardLimits, inspectUpdate, UpdateRefusal } from "./updateGuard";
 import { DurableLog, LogRow } from "./updateLog";
+import { DirectoryTrust, KeyDirectory, WriterTrust } from "./writerTrust";
 
 const RESTORE = Symbol("restore");
-type Origin = PeerSession | null;
 
 interface Waiter {
   readonly resolve: () => void;
@@ -22,72 +26,131 @@ interface QueuedWrite {
   readonly reject: (error: Error) => void;
 }
 
-interface PendingUpdate {
-  readonly shard: number;
-  readonly update: Uint8Array;
-  readonly origin: Origin;
+/** A signed envelope waiting for the next group commit; `origin` null for this node's own. */
+interface PendingEnvelope {
+  readonly envelope: Envelope;
+  readonly origin: PeerSession | null;
+  readonly dropRows: boolean;
 }
 
+/** Why a peer's envelope or certificate was refused (each a metric label). */
+export type Refusal = UpdateRefusal | "bad_signature" | "unknown_writer" | "bad_credential" | "apply_failed";
+
 export interface ReplicaObserver {
-  /** A group commit completed: Yjs updates persisted, writes acknowledged, seconds it took. */
+  /** A group commit completed: envelopes persisted, writes acknowledged, seconds it took. */
   flushed(updates: number, writes: number, seconds: number): void;
   compacted(shard: number): void;
   storageFailed(error: Error): void;
   /** A peer's write arrived: milliseconds between its HLC wall time (the origin's clock) and now. */
   replicated(lagMs: number): void;
+  /** A peer's envelope (or certificate) was refused before anything of it was applied. */
+  refused?(reason: Refusal, peer: string, writer: string, detail: string): void;
+  /** A slot read from the CRDT failed its shape check and was ignored. */
+  badSlot?(writer: string, key: string, detail: string): void;
+  /** Anti-entropy: equal state vectors, different digests (`persistent` after a resync did not cure it). */
+  digestMismatch?(peer: string, shard: number, persistent: boolean): void;
+  /** An error in a commit, a forward or a compaction that was caught instead of killing the process. */
+  internalError?(error: Error, where: string): void;
 }
+
+export interface ReplicaLimits {
+  /** How far a version's wall clock may be ahead of this node's time (ms). */
+  readonly maxClockSkewMs: number;
+  readonly maxCounter: number;
+  /** Largest document value in bytes of JSON (the HTTP body limit). */
+  readonly maxValueBytes: number;
+  /** Most Yjs client ids one writer's document of one shard may hold. */
+  readonly maxClientsPerWriterShard: number;
+}
+
+export const DEFAULT_LIMITS: ReplicaLimits = {
+  maxClockSkewMs: 5 * 60_000,
+  maxCounter: MAX_COUNTER,
+  maxValueBytes: 256 * 1024,
+  maxClientsPerWriterShard: 64,
+};
 
 export interface ReplicaOptions {
   readonly self: NodeId;
   readonly log: DurableLog;
+  /** Signs this node's envelopes and checks everyone's; a throwaway key that trusts no one else by default. */
+  readonly trust?: WriterTrust;
   readonly now?: () => number;
-  /** Yjs client ids; the simulator passes a seeded source so runs replay exactly. */
+  /** Yjs client ids for this node's fresh documents; the simulator passes a seeded source so runs replay exactly. */
   readonly newClientId?: () => number;
   /** How a group commit gets scheduled; the simulator flushes explicitly instead. */
   readonly scheduleFlush?: (flush: () => void) => void;
-  /** Updates appended to a shard before it is compacted into a snapshot. */
+  /** Update envelopes stored for one of this node's documents before it is compacted into a signed snapshot. */
   readonly compactAfterRows?: number;
+  /** Bytes of update envelopes stored for one document before it is compacted (or its snapshot's size, if larger). */
+  readonly compactAfterBytes?: number;
+  readonly limits?: Partial<ReplicaLimits>;
+  /** Anti-entropy: digests go with every n-th state report. */
+  readonly digestEveryReports?: number;
   readonly observer?: ReplicaObserver;
 }
 
 /**
- * One node's replicated state: the sharded store, its durable log, and its peer sessions.
+ * One node's replicated state: the per-writer sharded store, its durable log, its peer sessions.
  * Writes are acknowledged only after the group commit that persists them; the same commit then
  * forwards the batch to peers, so nothing leaves the node before it is on disk here.
+ *
+ * Every update of writer X's documents travels as an envelope signed by X. A received envelope is
+ * applied only if X's signature checks and its content passes the guard (slot shape, clock skew,
+ * counter range, value size, client ids); it then goes into X's own documents and nowhere else,
+ * so no writer can touch another's entries. Nothing in this class throws into the event loop:
+ * a failure is counted and logged, and the process goes on.
  */
-export class Replica {
+export class Replica implements SessionHost {
   readonly store: ShardedStore;
   readonly sessions = new Set<PeerSession>();
-  private pending: PendingUpdate[] = [];
+  readonly trust: WriterTrust;
+  private pending: PendingEnvelope[] = [];
+  private newCredentials: Array<{ writer: string; credential: Uint8Array }> = [];
   private waiters: Waiter[] = [];
   private queued: QueuedWrite[] = [];
   private flushScheduled = false;
   private committing = false;
+  private reports = 0;
+  private readonly compacting = new Set<number>();
+  private readonly observed = new Set<WriterDocs>();
+  private readonly mismatches = new Map<string, number>();
   private readonly now: () => number;
   private readonly scheduleFlush: (flush: () => void) => void;
   private readonly compactAfterRows: number;
+  private readonly compactAfterBytes: number;
+  private readonly limits: ReplicaLimits;
+  private readonly digestEvery: number;
 
   constructor(private readonly options: ReplicaOptions) {
     this.now = options.now ?? Date.now;
     this.scheduleFlush = options.scheduleFlush ?? setImmediate;
     this.compactAfterRows = options.compactAfterRows ?? 500;
-    this.store = new ShardedStore(options.self, this.now, options.newClientId);
-    options.log.claimOwner(nodeName(options.self));
-    this.store.docs.forEach((doc, shard) => this.restore(doc, shard));
-    this.store.docs.forEach((doc, shard) => {
-      doc.on("afterTransaction", (transaction: Y.Transaction) => this.observeArrivals(transaction));
+    this.compactAfterBytes = options.compactAfterBytes ?? 8 * 1024 * 1024;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.digestEvery = Math.max(1, options.digestEveryReports ?? 10);
+    const self = nodeName(options.self);
+    this.trust = options.trust ?? new DirectoryTrust(self, new KeyDirectory([self]));
+    if (this.trust.self !== self) throw new Error(`this node is ${self} but its certificate names ${this.trust.self}`);
+    this.store = new ShardedStore(options.self, this.now, (writer, key, detail) => options.observer?.badSlot?.(writer, key, detail));
+    options.log.claimOwner(self);
+    for (const credential of options.log.credentials()) this.trust.learn(credential);
+    this.restore();
+    this.store.adoptClientIds(options.newClientId ?? (() => randomInt(1, 2 ** 31)));
+    this.store.own.docs.forEach((doc, shard) => {
       doc.on("update", (update: Uint8Array, origin: unknown) => {
-        if (origin === RESTORE) return;
-        this.pending.push({ shard, update, origin: origin instanceof PeerSession ? origin : null });
+        if (origin === RESTORE || origin instanceof PeerSession) return;
+        this.guard("sign", () => this.pending.push({ envelope: sealEnvelope(KIND_UPDATE, self, shard, update, (data) => this.trust.sign(data)), origin: null, dropRows: false }));
         this.requestFlush();
       });
     });
+    for (const writer of this.store.writers.values()) this.observeArrivals(writer);
   }
 
   /**
    * Writes a document (value undefined deletes it); resolves with its version once the write is
    * durable here. Writes wait for the next group commit, which applies them to the Yjs documents
-   * together (one transaction per shard) and commits them.
+   * together (one transaction, so one signature, per shard) and commits them.
    */
   write(collection: string, id: string, value: unknown | undefined): Promise<Version> {
     return new Promise((resolve, reject) => {
@@ -97,7 +160,7 @@ export class Replica {
   }
 
   connect(remote: string, link: PeerLink): PeerSession {
-    const session = new PeerSession(remote, this.store.docs, link, this.now);
+    const session = new PeerSession(remote, this, link, this.now);
     this.sessions.add(session);
     session.start();
     return session;
@@ -107,15 +170,21 @@ export class Replica {
     this.sessions.delete(session);
   }
 
-  /** Sends every peer this node's state vectors and the names of the peers it is connected to. */
+  /** Sends every peer this node's state vectors and connected peers; every few reports, per-shard digests too. */
   reportState(): void {
     const connected = [...this.sessions].map((session) => session.remote);
-    for (const session of this.sessions) session.sendState(connected);
+    const withDigests = ++this.reports % this.digestEvery === 0;
+    for (const session of this.sessions) this.guard("report", () => session.sendState(connected, withDigests));
   }
 
   /** Writes and peer updates not yet committed. */
   pendingCount(): number {
     return this.pending.length + this.queued.length;
+  }
+
+  /** Peers whose digests still differ from this node's under equal state vectors after a resync. */
+  divergedPeers(): string[] {
+    return [...new Set([...this.mismatches].filter(([, n]) => n >= 2).map(([key]) => key.split("\n")[0]))].sort();
   }
 
   /**
@@ -125,31 +194,39 @@ export class Replica {
   flush(): void {
     this.flushScheduled = false;
     if (this.committing) return;
-    this.applyQueued();
-    if (this.pending.length === 0 && this.waiters.length === 0) return;
+    this.guard("apply", () => this.applyQueued());
+    if (this.pending.length === 0 && this.waiters.length === 0 && this.newCredentials.length === 0) return;
     const started = process.hrtime.bigint();
     const batch = this.pending;
     const waiters = this.waiters;
+    const credentials = this.newCredentials;
     this.pending = [];
     this.waiters = [];
-    const rows = mergeByShard(batch);
+    this.newCredentials = [];
+    const rows: LogRow[] = batch.map(({ envelope, dropRows }) => ({
+      writer: envelope.writer,
+      shard: envelope.shard,
+      envelope: envelope.bytes,
+      snapshot: envelope.kind === KIND_SNAPSHOT,
+      dropRows,
+    }));
     let commit: void | Promise<void>;
     try {
-      commit = this.options.log.append(rows);
+      commit = this.options.log.append({ rows, credentials });
     } catch (error) {
-      return this.failed(batch, waiters, error as Error);
+      return this.failed(batch, credentials, waiters, error as Error);
     }
-    if (!(commit instanceof Promise)) return this.committed(batch, rows, waiters, started);
+    if (!(commit instanceof Promise)) return this.committed(batch, waiters, started);
     this.committing = true;
     commit.then(
       () => {
         this.committing = false;
-        this.committed(batch, rows, waiters, started);
+        this.guard("commit", () => this.committed(batch, waiters, started));
         if (this.pending.length > 0 || this.queued.length > 0) this.requestFlush();
       },
       (error: Error) => {
         this.committing = false;
-        this.failed(batch, waiters, error);
+        this.guard("commit", () => this.failed(batch, credentials, waiters, error));
       },
     );
   }
@@ -168,45 +245,145 @@ export class Replica {
     await this.options.log.close();
   }
 
+  // SessionHost: what peer sessions call.
+
+  *docs(): Iterable<{ writer: string; shard: number; doc: Y.Doc }> {
+    for (const writer of this.store.writers.values()) for (let shard = 0; shard < SHARD_COUNT; shard++) yield { writer: writer.name, shard, doc: writer.docs[shard] };
+  }
+
+  credentials(): Uint8Array[] {
+    return this.trust.credentials();
+  }
+
+  storedEnvelopes(writer: string, shard: number): Uint8Array[] {
+    try {
+      return this.options.log.envelopes(writer, shard);
+    } catch (error) {
+      this.options.observer?.storageFailed(error as Error);
+      return [];
+    }
+  }
+
+  shardDigest(shard: number): string {
+    return this.store.shardDigest(shard);
+  }
+
+  digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none" {
+    const key = `${peer}\n${shard}`;
+    if (matched) {
+      this.mismatches.delete(key);
+      return "none";
+    }
+    const count = (this.mismatches.get(key) ?? 0) + 1;
+    this.mismatches.set(key, count);
+    this.options.observer?.digestMismatch?.(peer, shard, count >= 2);
+    return count === 1 ? "resync" : "report";
+  }
+
+  learnCredential(credential: Uint8Array, from: PeerSession): void {
+    const known = new Set(this.trust.credentials().map((c) => Buffer.from(c).toString("base64")));
+    const learned = this.trust.learn(credential);
+    if ("refused" in learned) {
+      this.options.observer?.refused?.("bad_credential", from.remote, "?", learned.refused);
+      return;
+    }
+    if (known.has(Buffer.from(credential).toString("base64"))) return;
+    // A writer this node had not heard of (or a renewed certificate): keep it and pass it on first,
+    // so the envelopes relayed after it can be checked downstream.
+    this.newCredentials.push({ writer: learned.writer, credential });
+    for (const session of this.sessions) if (session !== from) session.sendCredentials([credential]);
+    this.requestFlush();
+  }
+
+  receiveEnvelope(bytes: Uint8Array, from: PeerSession): void {
+    this.guard("receive", () => this.accept(bytes, from));
+  }
+
+  private accept(bytes: Uint8Array, from: PeerSession): void {
+    let envelope: Envelope;
+    try {
+      envelope = openEnvelope(bytes);
+    } catch (error) {
+      return this.refuse("malformed", from, "?", (error as Error).message);
+    }
+    const { writer: name, shard } = envelope;
+    if (!parseNodeName(name) || !this.trust.knows(name)) return this.refuse("unknown_writer", from, name, "no certificate of the federation CA names this writer");
+    const writer = this.store.writer(name) as WriterDocs;
+    const doc = writer.docs[shard];
+    const known = Y.decodeStateVector(Y.encodeStateVector(doc));
+    // A duplicate (relays, catch-up overlapping the live stream) costs no signature check. A
+    // snapshot that covers everything here is kept, though: it lets this node compact the writer's rows.
+    if (!addsOperations(envelope.update, known) && !(envelope.kind === KIND_SNAPSHOT && coveredBy(doc, envelope.update))) return;
+    if (!this.trust.verify(name, envelope.signed, envelope.signature)) return this.refuse("bad_signature", from, name, "signature does not check against the writer's certificate");
+    const verdict = inspectUpdate(envelope.update, shard, known, {
+      maxWall: this.now() + this.limits.maxClockSkewMs,
+      maxCounter: this.limits.maxCounter,
+      maxValueBytes: this.limits.maxValueBytes,
+      maxClients: this.limits.maxClientsPerWriterShard,
+    } satisfies GuardLimits);
+    if (!verdict.ok) return this.refuse(verdict.reason, from, name, verdict.detail);
+    this.observeArrivals(writer);
+    try {
+      Y.applyUpdate(doc, envelope.update, from);
+    } catch (error) {
+      return this.refuse("apply_failed", from, name, (error as Error).message);
+    }
+    const dropRows = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, envelope.update);
+    this.pending.push({ envelope, origin: from, dropRows });
+    this.requestFlush();
+  }
+
+  private refuse(reason: Refusal, from: PeerSession, writer: string, detail: string): void {
+    this.options.observer?.refused?.(reason, from.remote, writer, detail);
+  }
+
   private applyQueued(): void {
     if (this.queued.length === 0) return;
     const writes = this.queued;
     this.queued = [];
-    const versions = this.store.writeBatch(writes);
-    writes.forEach((write, i) => this.waiters.push({ resolve: () => write.resolve(versions[i]), reject: write.reject }));
+    try {
+      const versions = this.store.writeBatch(writes);
+      writes.forEach((write, i) => this.waiters.push({ resolve: () => write.resolve(versions[i]), reject: write.reject }));
+    } catch (error) {
+      for (const write of writes) write.reject(error as Error);
+      throw error;
+    }
   }
 
-  private committed(batch: PendingUpdate[], rows: LogRow[], waiters: Waiter[], started: bigint): void {
+  private committed(batch: PendingEnvelope[], waiters: Waiter[], started: bigint): void {
+    for (const item of batch) if (item.origin === null && item.envelope.kind === KIND_SNAPSHOT) this.compacting.delete(item.envelope.shard);
     for (const session of this.sessions) {
       // Relay what came from another peer unless this peer hears that one directly (full mesh).
       const wanted = batch.filter((item) => item.origin === null || (item.origin !== session && !session.hears(item.origin.remote)));
-      const updates = wanted.length === batch.length ? rows : mergeByShard(wanted);
-      if (updates.length > 0) session.sendUpdates(updates);
+      this.guard("forward", () => session.sendEnvelopes(wanted.map((item) => item.envelope.bytes)));
     }
     for (const waiter of waiters) waiter.resolve();
     this.options.observer?.flushed(batch.length, waiters.length, Number(process.hrtime.bigint() - started) / 1e9);
-    this.compactOne();
+    this.guard("compact", () => this.compactOne());
   }
 
-  /** Not durable, so not acknowledged; the updates stay queued for the next commit. */
-  private failed(batch: PendingUpdate[], waiters: Waiter[], error: Error): void {
+  /** Not durable, so not acknowledged; the envelopes stay queued for the next commit. */
+  private failed(batch: PendingEnvelope[], credentials: Array<{ writer: string; credential: Uint8Array }>, waiters: Waiter[], error: Error): void {
     this.pending = batch.concat(this.pending);
+    this.newCredentials = credentials.concat(this.newCredentials);
     for (const waiter of waiters) waiter.reject(error);
     this.options.observer?.storageFailed(error);
   }
 
-  private observeArrivals(transaction: Y.Transaction): void {
+  /** Replication lag of arriving slots, from their HLC wall time; only for other writers' documents. */
+  private observeArrivals(writer: WriterDocs): void {
     const observer = this.options.observer;
-    if (!observer || !(transaction.origin instanceof PeerSession)) return;
-    const now = this.now();
-    // A writer map first seen in this very transaction is still a generic AbstractType (it becomes
-    // a Y.Map on its first getMap), so read its entries through _map, which both share.
-    for (const [type, keys] of transaction.changed) {
-      for (const key of keys) {
-        const item = key === null ? undefined : type._map.get(key);
-        const slot = item && !item.deleted ? (item.content.getContent()[0] as Slot | undefined) : undefined;
-        if (slot && typeof slot.w === "number") observer.replicated(now - slot.w);
-      }
+    if (!observer || writer === this.store.own || this.observed.has(writer)) return;
+    this.observed.add(writer);
+    for (const map of writer.maps) {
+      map.observe((event, transaction) => {
+        if (!(transaction.origin instanceof PeerSession)) return;
+        const now = this.now();
+        for (const key of event.keysChanged) {
+          const slot = map.get(key) as { w?: unknown } | undefined;
+          if (slot && typeof slot.w === "number" && Number.isFinite(slot.w)) observer.replicated(now - slot.w);
+        }
+      });
     }
   }
 
@@ -216,40 +393,71 @@ export class Replica {
     this.scheduleFlush(() => this.flush());
   }
 
-  /**
-   * Applies the stored snapshot, then the updates appended since, merged into one. Merging the
-   * snapshot in as well would re-encode the whole shard for nothing.
-   */
-  private restore(doc: Y.Doc, shard: number): void {
-    const { snapshot, updates } = this.options.log.load(shard);
-    if (snapshot) Y.applyUpdate(doc, snapshot, RESTORE);
-    if (updates.length > 0) Y.applyUpdate(doc, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), RESTORE);
+  /** Runs `work`; an error is counted and logged, never thrown into the event loop. */
+  private guard(where: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.options.observer?.internalError?.(error as Error, where);
+    }
   }
 
-  /** At most one shard per commit, so compaction never stalls a burst of writes for long. */
-  private compactOne(): void {
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      if (this.options.log.pendingRows(shard) >= this.compactAfterRows) {
-        this.compact(shard);
-        return;
+  /**
+   * Applies each writer document's stored snapshot, then the envelopes appended since, merged into
+   * one update. Stored envelopes were checked when they arrived; the disk is this node's own.
+   */
+  private restore(): void {
+    for (const stored of this.options.log.loadAll()) {
+      const writer = this.store.writer(stored.writer);
+      if (!writer) continue;
+      const doc = writer.docs[stored.shard];
+      try {
+        if (stored.snapshot) Y.applyUpdate(doc, openEnvelope(stored.snapshot).update, RESTORE);
+        const updates = stored.updates.map((bytes) => openEnvelope(bytes).update);
+        if (updates.length > 0) Y.applyUpdate(doc, updates.length === 1 ? updates[0] : Y.mergeUpdates(updates), RESTORE);
+      } catch (error) {
+        this.options.observer?.internalError?.(error as Error, `restore ${stored.writer}/${stored.shard}`);
       }
     }
   }
 
-  private compact(shard: number): void {
-    const done = this.options.log.compact(shard, Y.encodeStateAsUpdate(this.store.docs[shard]));
-    // A failed compaction loses nothing: the shard's updates stay in the log.
-    if (done instanceof Promise) done.catch((error: Error) => this.options.observer?.storageFailed(error));
-    this.options.observer?.compacted(shard);
+  /**
+   * At most one of this node's documents per commit, so compaction never stalls a burst of writes
+   * for long. The snapshot is signed like any update and sent to the peers, which then drop the
+   * envelopes it covers from their own logs.
+   */
+  private compactOne(): void {
+    const self = this.store.own.name;
+    for (let shard = 0; shard < SHARD_COUNT; shard++) {
+      if (this.compacting.has(shard)) continue;
+      const growth = this.options.log.growth(self, shard);
+      if (growth.rows >= this.compactAfterRows || (growth.rows > 1 && growth.bytes >= Math.max(this.compactAfterBytes, growth.snapshotBytes))) {
+        const snapshot = Y.encodeStateAsUpdate(this.store.own.docs[shard]);
+        this.pending.push({ envelope: sealEnvelope(KIND_SNAPSHOT, self, shard, snapshot, (data) => this.trust.sign(data)), origin: null, dropRows: true });
+        this.compacting.add(shard);
+        this.options.observer?.compacted(shard);
+        this.requestFlush();
+        return;
+      }
+    }
   }
 }
 
-function mergeByShard(items: readonly PendingUpdate[]): LogRow[] {
-  const byShard = new Map<number, Uint8Array[]>();
-  for (const item of items) {
-    const list = byShard.get(item.shard);
-    if (list) list.push(item.update);
-    else byShard.set(item.shard, [item.update]);
+/** Whether an update holds structs a document with state vector `known` lacks (else it is a duplicate). */
+function addsOperations(update: Uint8Array, known: ReadonlyMap<number, number>): boolean {
+  try {
+    const meta = Y.parseUpdateMeta(update);
+    if (meta.to.size === 0) return true; // deletions only: checked like anything new
+    for (const [client, to] of meta.to) if (to > (known.get(client) ?? 0)) return true;
+    return false;
+  } catch {
+    return true; // let the guard refuse it as malformed
   }
-  return [...byShard].map(([shard, updates]) => ({ shard, update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates) }));
+}
+
+/** Whether a document holds nothing beyond a snapshot it just applied (then the snapshot replaces its rows). */
+function coveredBy(doc: Y.Doc, snapshot: Uint8Array): boolean {
+  const theirs = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(snapshot));
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) if (clock > (theirs.get(client) ?? 0)) return false;
+  return doc.store.pendingStructs === null && doc.store.pendingDs === null;
 }

@@ -4,9 +4,8 @@ import { Hlc, maxHlc, tick, ZERO_HLC } from "./hlc";
 import { NodeId, nodeName, parseNodeName } from "./identity";
 import { shardOf, SHARD_COUNT, splitStorageKey, storageKey } from "./keys";
 import { Candidate, formatVersion, pickWinner, Slot, slotHlc, Version, versionOf } from "./lww";
-
-/** Top-level Y.Map names are "w/<node>": each node writes only into its own map. */
-const WRITER_PREFIX = "w/";
+import { checkSlot } from "./slotShape";
+import { SLOTS_MAP } from "./updateGuard";
 
 export interface StoredDoc {
   readonly version: Version;
@@ -19,51 +18,87 @@ export interface ListPage {
   readonly nextCursor?: string;
 }
 
-interface Writer {
+/** One writer's documents: one Y.Doc per shard holding one Y.Map of slots. */
+export interface WriterDocs {
+  readonly name: string;
   readonly id: NodeId;
-  readonly map: Y.Map<Slot>;
+  readonly docs: readonly Y.Doc[];
+  readonly maps: ReadonlyArray<Y.Map<unknown>>;
 }
 
+/** Told about a slot that failed its shape check at read time (ignored, never thrown on). */
+export type BadSlotReporter = (writer: string, key: string, detail: string) => void;
+
 /**
- * The replicated key space: SHARD_COUNT Y.Docs. Each node sets keys only in its own top-level map,
- * so Yjs never resolves a conflict between nodes by client id; a read gathers every writer's slot
- * for the key and the latest HLC wins (lww.ts). Yjs still merges, deduplicates and orders updates.
+ * The replicated key space. Each writer (node) has its own Y.Doc per shard, and only updates
+ * signed by that writer ever reach it (replica.ts); this node writes only into its own. A read
+ * gathers every writer's slot for the key and the latest HLC wins (lww.ts), so Yjs never has to
+ * arbitrate between writers, and no writer's update can touch another writer's items.
  */
 export class ShardedStore {
-  readonly docs: readonly Y.Doc[];
+  readonly writers = new Map<string, WriterDocs>();
+  readonly own: WriterDocs;
   private clock: Hlc = ZERO_HLC;
-  private readonly writerCache: Array<{ shareSize: number; writers: Writer[] }>;
+  private readonly shardDigests: Array<string | undefined> = new Array<string | undefined>(SHARD_COUNT).fill(undefined);
   private digestCache: string | undefined;
+  /** Per collection, every id any writer holds a slot for, sorted (a superset of the live ids). */
+  private readonly index = new Map<string, string[]>();
+  private indexed = 0;
+  private readonly checked = new WeakMap<object, boolean>();
 
   constructor(
     readonly self: NodeId,
     private readonly now: () => number,
-    newClientId?: () => number,
+    private readonly reportBadSlot: BadSlotReporter = () => undefined,
   ) {
-    this.docs = Array.from({ length: SHARD_COUNT }, () => {
-      const doc = new Y.Doc();
-      if (newClientId) doc.clientID = newClientId();
-      // afterTransaction, not "update": an update listener makes Yjs encode every transaction.
-      doc.on("afterTransaction", () => (this.digestCache = undefined));
-      return doc;
-    });
-    this.writerCache = this.docs.map(() => ({ shareSize: -1, writers: [] }));
+    this.own = this.writer(nodeName(self)) as WriterDocs;
   }
 
-  /** Sets (or, with value undefined, deletes) a document; returns the version written. */
+  /** The writer's documents, made on first use; undefined for a name that is not a node name. */
+  writer(name: string): WriterDocs | undefined {
+    const existing = this.writers.get(name);
+    if (existing) return existing;
+    const id = parseNodeName(name);
+    if (!id) return undefined;
+    const docs = Array.from({ length: SHARD_COUNT }, (_, shard) => {
+      const doc = new Y.Doc({ gc: true });
+      // afterTransaction, not "update": an update listener makes Yjs encode every transaction.
+      doc.on("afterTransaction", (transaction: Y.Transaction) => this.changed(shard, transaction));
+      return doc;
+    });
+    const writer: WriterDocs = { name, id, docs, maps: docs.map((doc) => doc.getMap<unknown>(SLOTS_MAP)) };
+    this.writers.set(name, writer);
+    return writer;
+  }
+
+  /**
+   * After restore: this node keeps writing under the Yjs client id it used before in each of its
+   * documents (its log holds everything it ever sent under it, since nothing leaves before it is
+   * committed), so an honest writer's documents hold one client id each, across restarts.
+   */
+  adoptClientIds(fresh: () => number): void {
+    for (const doc of this.own.docs) {
+      let best: [number, number] | undefined;
+      for (const entry of Y.decodeStateVector(Y.encodeStateVector(doc))) if (!best || entry[1] > best[1]) best = entry;
+      doc.clientID = best ? best[0] : fresh();
+    }
+  }
+
+  /** Sets (or, with value undefined, deletes) a document in this node's own map; returns the version. */
   write(collection: string, id: string, value: unknown | undefined): Version {
     const key = storageKey(collection, id);
     const shard = shardOf(key);
     // HLC receive rule, applied to what this node has seen of this key: the new write beats it.
+    // Every slot seen passed the clock bound when it arrived, so a peer cannot push this clock far.
     const seen = this.candidates(shard, key).reduce((acc, c) => maxHlc(acc, slotHlc(c.slot)), this.clock);
     this.clock = tick(seen, this.now());
     const slot: Slot = value === undefined ? { w: this.clock.wall, c: this.clock.counter, d: 1 } : { w: this.clock.wall, c: this.clock.counter, v: value };
-    this.docs[shard].getMap<Slot>(WRITER_PREFIX + nodeName(this.self)).set(key, slot);
+    this.own.maps[shard].set(key, slot);
     return { hlc: this.clock, writer: this.self };
   }
 
   /**
-   * Applies several writes with one Yjs transaction per shard: one update to encode, persist and
+   * Applies several writes with one Yjs transaction per shard: one update to sign, persist and
    * send per shard instead of one per write. Versions come back in the order of `writes`.
    */
   writeBatch(writes: ReadonlyArray<{ collection: string; id: string; value: unknown | undefined }>): Version[] {
@@ -76,7 +111,7 @@ export class ShardedStore {
       else byShard.set(shard, [i]);
     });
     for (const [shard, indexes] of byShard) {
-      this.docs[shard].transact(() => {
+      this.own.docs[shard].transact(() => {
         for (const i of indexes) versions[i] = this.write(writes[i].collection, writes[i].id, writes[i].value);
       });
     }
@@ -90,34 +125,54 @@ export class ShardedStore {
 
   /** Live documents of a collection whose id starts with prefix, in id order, after cursor. */
   list(collection: string, prefix: string, cursor: string | undefined, limit: number): ListPage {
-    const ids = this.idsOf(collection, prefix, cursor);
+    const ids = this.index.get(collection) ?? [];
+    const from = cursor !== undefined && cursor >= prefix ? cursor : prefix;
+    let i = lowerBound(ids, from);
+    if (cursor !== undefined && ids[i] === cursor) i++;
     const items: ListPage["items"] = [];
-    for (const id of ids) {
-      const doc = this.read(collection, id);
-      if (doc && !doc.deleted) items.push({ id, version: formatVersion(doc.version), document: doc.value });
-      if (items.length === limit) break;
+    let lastAt = -1;
+    for (; i < ids.length && ids[i].startsWith(prefix) && items.length < limit; i++) {
+      const doc = this.read(collection, ids[i]);
+      if (doc && !doc.deleted) {
+        items.push({ id: ids[i], version: formatVersion(doc.version), document: doc.value });
+        lastAt = i;
+      }
     }
-    const last = items.at(-1);
-    const more = last !== undefined && ids[ids.length - 1] !== last.id;
-    return more ? { items, nextCursor: last.id } : { items };
+    // As before the index: a next page is announced whenever an id (live or deleted) follows the last item.
+    const more = lastAt >= 0 && lastAt + 1 < ids.length && ids[lastAt + 1].startsWith(prefix);
+    return more ? { items, nextCursor: ids[lastAt] } : { items };
   }
 
-  /** SHA-256 over every key's winning version and value (tombstones included), in key order. */
+  /** SHA-256 over every key's winning version and value (tombstones included), in key order within each shard. */
   digest(): string {
     if (this.digestCache === undefined) {
       const hash = createHash("sha256");
-      for (const key of this.allKeys()) {
-        const doc = this.resolve(shardOf(key), key);
-        if (doc) hash.update(`${key}\n${formatVersion(doc.version)}\n${JSON.stringify(doc.value ?? null)}\n`);
-      }
+      for (let shard = 0; shard < SHARD_COUNT; shard++) hash.update(this.shardDigest(shard));
       this.digestCache = hash.digest("hex");
     }
     return this.digestCache;
   }
 
+  /** The digest of one shard's resolved documents (what anti-entropy compares). */
+  shardDigest(shard: number): string {
+    let digest = this.shardDigests[shard];
+    if (digest === undefined) {
+      const keys = new Set<string>();
+      for (const writer of this.writers.values()) for (const key of writer.maps[shard].keys()) keys.add(key);
+      const hash = createHash("sha256");
+      for (const key of [...keys].sort()) {
+        const doc = this.resolve(shard, key);
+        if (doc) hash.update(`${key}\n${formatVersion(doc.version)}\n${JSON.stringify(doc.value ?? null)}\n`);
+      }
+      digest = hash.digest("hex");
+      this.shardDigests[shard] = digest;
+    }
+    return digest;
+  }
+
   /** Number of distinct keys (live and deleted). */
   keyCount(): number {
-    return this.keySet().size;
+    return this.indexed;
   }
 
   private resolve(shard: number, key: string): StoredDoc | undefined {
@@ -128,52 +183,56 @@ export class ShardedStore {
 
   private candidates(shard: number, key: string): Candidate[] {
     const found: Candidate[] = [];
-    for (const writer of this.writers(shard)) {
-      const slot = writer.map.get(key);
-      if (slot) found.push({ writer: writer.id, slot });
+    for (const writer of this.writers.values()) {
+      const raw = writer.maps[shard].get(key);
+      if (raw === undefined) continue;
+      if (this.valid(raw, writer.name, key)) found.push({ writer: writer.id, slot: raw as Slot });
     }
     return found;
   }
 
-  /** Writer maps of a shard; remote ones appear in doc.share when their first update arrives. */
-  private writers(shard: number): Writer[] {
-    const doc = this.docs[shard];
-    const cache = this.writerCache[shard];
-    if (cache.shareSize !== doc.share.size) {
-      cache.writers = [];
-      for (const name of doc.share.keys()) {
-        const id = name.startsWith(WRITER_PREFIX) ? parseNodeName(name.slice(WRITER_PREFIX.length)) : undefined;
-        if (id) cache.writers.push({ id, map: doc.getMap<Slot>(name) });
-      }
-      cache.shareSize = doc.share.size;
+  /** Shape check of a slot read from the CRDT, remembered per slot object (Yjs hands out the same one). */
+  private valid(raw: unknown, writer: string, key: string): boolean {
+    if (typeof raw === "object" && raw !== null) {
+      const known = this.checked.get(raw);
+      if (known !== undefined) return known;
     }
-    return cache.writers;
+    const check = checkSlot(raw);
+    if (typeof raw === "object" && raw !== null) this.checked.set(raw, check.ok);
+    if (!check.ok) this.reportBadSlot(writer, key, check.detail);
+    return check.ok;
   }
 
-  private idsOf(collection: string, prefix: string, cursor: string | undefined): string[] {
-    const start = storageKey(collection, prefix);
-    const ids = new Set<string>();
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      for (const writer of this.writers(shard)) {
-        for (const key of writer.map.keys()) {
-          if (!key.startsWith(start)) continue;
-          const { id } = splitStorageKey(key);
-          if (cursor === undefined || id > cursor) ids.add(id);
-        }
-      }
+  private changed(shard: number, transaction: Y.Transaction): void {
+    this.shardDigests[shard] = undefined;
+    this.digestCache = undefined;
+    for (const keys of transaction.changed.values()) {
+      for (const key of keys) if (key !== null && key.includes("/") && shardOf(key) === shard) this.addToIndex(key);
     }
-    return [...ids].sort();
   }
 
-  private allKeys(): string[] {
-    return [...this.keySet()].sort();
-  }
-
-  private keySet(): Set<string> {
-    const keys = new Set<string>();
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      for (const writer of this.writers(shard)) for (const key of writer.map.keys()) keys.add(key);
+  private addToIndex(key: string): void {
+    const { collection, id } = splitStorageKey(key);
+    let ids = this.index.get(collection);
+    if (!ids) {
+      ids = [];
+      this.index.set(collection, ids);
     }
-    return keys;
+    const at = lowerBound(ids, id);
+    if (ids[at] === id) return;
+    ids.splice(at, 0, id);
+    this.indexed++;
   }
+}
+
+/** First index whose id is >= `id` (ids sorted by code unit, as Array.prototype.sort does). */
+function lowerBound(ids: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -6,7 +6,10 @@
  * must hold identical state and every acknowledged write must still be visible (or superseded).
  */
 import fc from "fast-check";
-import { NodeId } from "./identity";
+import * as Y from "yjs";
+import { NodeId, nodeName } from "./identity";
+import { shardOf, storageKey } from "./keys";
+import { Attack, ATTACKS, AttackContext, attackFrame } from "./testing/byzantine";
 import { SimOp, Simulator } from "./testing/simulator";
 
 const IDS: NodeId[] = [
@@ -48,6 +51,9 @@ test("replicas converge and keep every acknowledged write under hostile schedule
         const digests = sim.digests();
         expect(new Set(digests).size).toBe(1);
         expect(sim.lostWrites()).toEqual([]);
+        // Honest nodes refuse nothing of each other's and catch no internal error.
+        expect([...sim.refusals]).toEqual([]);
+        expect(sim.internalErrors).toEqual([]);
       } finally {
         sim.close();
       }
@@ -110,4 +116,91 @@ test("a relay skipped because the peer heard the origin directly is repaired whe
   expect(sim.has(2, 2, 8)).toBe(true);
   expect(new Set(sim.digests()).size).toBe(1);
   sim.close();
+});
+
+describe("a Byzantine peer: beta's key compromised, speaking the real protocol", () => {
+  const now = 1_700_000_000_000;
+
+  function context(sim: Simulator, victim: number): AttackContext {
+    const victimName = nodeName(IDS[victim]);
+    const key = storageKey("sim", "k0");
+    const doc = sim.replica(0).store.writer(victimName)?.docs[shardOf(key)] ?? new Y.Doc();
+    return { self: "beta-0", key: sim.keys.privateKey("beta-0"), victim: victimName, victimDoc: doc, collection: "sim", id: "k0", now };
+  }
+
+  function forgedAnywhere(sim: Simulator): string[] {
+    const found: string[] = [];
+    for (const node of [0, 1, 2]) {
+      for (const item of sim.replica(node).store.list("sim", "", undefined, 1000).items) {
+        if (JSON.stringify(item.document).includes("forged")) found.push(`${node}:${item.id}`);
+      }
+    }
+    return found;
+  }
+
+  test("each attack is refused with nothing applied; the honest nodes converge and answer correctly", async () => {
+    const sim = new Simulator(IDS, [0, 0, 0]);
+    await sim.apply({ op: "write", node: 0, key: 0, value: 1 });
+    await sim.apply({ op: "write", node: 2, key: 1, value: 2 });
+    await sim.heal();
+    const before = sim.digests();
+    const expected: Record<Attack, string> = {
+      forge_other_writer: "bad_signature",
+      forge_unknown_writer: "unknown_writer",
+      // The victim's own client id and clock: a duplicate of what alpha already holds, dropped unread.
+      rewrite_under_version: "duplicate",
+      tamper_genuine: "bad_signature",
+      plain_deletes: "bad_signature",
+      bigint_clock: "shape",
+      nan_clock: "shape",
+      far_future: "clock_ahead",
+      counter_2_53: "shape",
+      counter_range: "counter_range",
+      oversized: "oversize",
+      client_id_flood: "client_ids",
+      nested_type: "content",
+    };
+    const genuine = sim.replica(0).storedEnvelopes("alpha-0", shardOf(storageKey("sim", "k0")))[0];
+    for (const attack of ATTACKS) {
+      const refusedBefore = sim.refusals.get(expected[attack]) ?? 0;
+      for (const target of [0, 2]) expect(sim.inject(1, target, attackFrame(attack, { ...context(sim, 0), genuine }))).toBe(true);
+      await sim.drain();
+      expect([attack, sim.refusals.get(expected[attack]) ?? 0]).toEqual([attack, expected[attack] === "duplicate" ? 0 : refusedBefore + 2]);
+      // Nothing of it applied anywhere: every resolved document as before, and reads keep working.
+      expect(sim.digests()).toEqual(before);
+      expect(forgedAnywhere(sim)).toEqual([]);
+    }
+    expect(sim.has(0, 0, 1) && sim.has(2, 0, 1) && sim.has(1, 1, 2)).toBe(true);
+    // The compromised region still writes as itself, and that replicates.
+    await sim.apply({ op: "write", node: 1, key: 2, value: 3 });
+    await sim.heal();
+    expect([0, 1, 2].every((node) => sim.has(node, 2, 3))).toBe(true);
+    expect(new Set(sim.digests()).size).toBe(1);
+    expect(sim.internalErrors).toEqual([]);
+    sim.close();
+  });
+
+  test("under hostile schedules with Byzantine frames mixed in, honest nodes converge and nothing forged is applied", async () => {
+    const attackOp = fc.record({ attack: fc.constantFrom(...ATTACKS), to: fc.constantFrom(0, 2), victim: fc.constantFrom(0, 2) });
+    const step = fc.oneof({ weight: 5, arbitrary: op.map((s) => ({ sim: s })) }, { weight: 1, arbitrary: attackOp });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 60 }), async (schedule) => {
+        const sim = new Simulator(IDS, [0, 0, 0]);
+        try {
+          for (const s of schedule) {
+            if ("sim" in s) await sim.apply(s.sim);
+            else sim.inject(1, s.to, attackFrame(s.attack, context(sim, s.victim)));
+          }
+          await sim.heal();
+          expect(new Set(sim.digests()).size).toBe(1);
+          expect(sim.lostWrites()).toEqual([]);
+          expect(forgedAnywhere(sim)).toEqual([]);
+          expect(sim.internalErrors).toEqual([]);
+        } finally {
+          sim.close();
+        }
+      }),
+      { numRuns: 60, seed: 20261202 },
+    );
+  });
 });

@@ -1,29 +1,28 @@
 import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { SHARD_COUNT } from "./keys";
-import { DurableLog, LogRow, StoredShard, UpdateLog } from "./updateLog";
+import { DurableLog, GrowthCounters, LogBatch, ShardGrowth, StoredWriterShard, UpdateLog } from "./updateLog";
 
-type LogRequest = { op: "append"; rows: LogRow[] } | { op: "compact"; shard: number; snapshot: Uint8Array } | { op: "close" };
+type LogRequest = { op: "append"; batch: LogBatch } | { op: "close" };
 export type LogCommand = LogRequest & { id: number };
 export type LogReply = { id: number; error?: string };
 
 /**
  * The update log with its commits on a worker thread. An fsync takes milliseconds on this disk and
  * better-sqlite3 is synchronous: on the main thread it would stop HTTP and peer traffic for every
- * group commit. Here the main thread keeps serving while the worker commits; reads at startup use
- * a connection of their own. The worker handles commands one at a time, in order.
+ * group commit. Here the main thread keeps serving while the worker commits; reads (startup and
+ * catch-up) use a connection of their own. The worker handles commands one at a time, in order.
  */
 export class WorkerLog implements DurableLog {
   private readonly reader: UpdateLog;
   private readonly worker: Worker;
-  private readonly rows: number[];
+  private readonly counters: GrowthCounters;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextId = 0;
   private dead: Error | undefined;
 
   constructor(path: string) {
     this.reader = UpdateLog.open(path);
-    this.rows = Array.from({ length: SHARD_COUNT }, (_, shard) => this.reader.pendingRows(shard));
+    this.counters = this.reader.counters;
     const typescript = extname(__filename) === ".ts";
     this.worker = new Worker(join(__dirname, `commitWorker${extname(__filename)}`), {
       workerData: { path },
@@ -43,22 +42,25 @@ export class WorkerLog implements DurableLog {
     this.reader.claimOwner(node);
   }
 
-  load(shard: number): StoredShard {
-    return this.reader.load(shard);
+  loadAll(): StoredWriterShard[] {
+    return this.reader.loadAll();
   }
 
-  pendingRows(shard: number): number {
-    return this.rows[shard];
+  credentials(): Uint8Array[] {
+    return this.reader.credentials();
   }
 
-  append(rows: readonly LogRow[]): Promise<void> {
-    for (const row of rows) this.rows[row.shard]++;
-    return this.send({ op: "append", rows: [...rows] });
+  envelopes(writer: string, shard: number): Uint8Array[] {
+    return this.reader.envelopes(writer, shard);
   }
 
-  compact(shard: number, snapshot: Uint8Array): Promise<void> {
-    this.rows[shard] = 0;
-    return this.send({ op: "compact", shard, snapshot });
+  growth(writer: string, shard: number): ShardGrowth {
+    return { ...this.counters.of(writer, shard) };
+  }
+
+  append(batch: LogBatch): Promise<void> {
+    this.counters.count(batch);
+    return this.send({ op: "append", batch });
   }
 
   async close(): Promise<void> {

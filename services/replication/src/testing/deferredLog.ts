@@ -1,8 +1,8 @@
-import { DurableLog, LogRow, StoredShard, UpdateLog } from "../updateLog";
+import { DurableLog, LogBatch, ShardGrowth, StoredWriterShard, UpdateLog } from "../updateLog";
 
 /**
- * The simulator's disk: like the worker log, appends and compactions complete later, in order;
- * here "later" is when the schedule says so (`complete`). A crash loses whatever had not completed.
+ * The simulator's disk: like the worker log, appends complete later, in order; here "later" is
+ * when the schedule says so (`complete`). A crash loses whatever had not completed.
  */
 export class DeferredLog implements DurableLog {
   private readonly queue: Array<{ run: () => void; resolve: () => void }> = [];
@@ -13,20 +13,24 @@ export class DeferredLog implements DurableLog {
     this.log.claimOwner(node);
   }
 
-  load(shard: number): StoredShard {
-    return this.log.load(shard);
+  loadAll(): StoredWriterShard[] {
+    return this.log.loadAll();
   }
 
-  pendingRows(shard: number): number {
-    return this.log.pendingRows(shard);
+  credentials(): Uint8Array[] {
+    return this.log.credentials();
   }
 
-  append(rows: readonly LogRow[]): Promise<void> {
-    return this.enqueue(() => this.log.append(rows));
+  envelopes(writer: string, shard: number): Uint8Array[] {
+    return this.log.envelopes(writer, shard);
   }
 
-  compact(shard: number, snapshot: Uint8Array): Promise<void> {
-    return this.enqueue(() => this.log.compact(shard, snapshot));
+  growth(writer: string, shard: number): ShardGrowth {
+    return this.log.growth(writer, shard);
+  }
+
+  append(batch: LogBatch): Promise<void> {
+    return this.enqueue(() => this.log.append(batch));
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { compareVersions, Version } from "../lww";
 import { PeerSession } from "../peerSession";
 import { Replica } from "../replica";
 import { UpdateLog } from "../updateLog";
+import { DirectoryTrust, KeyDirectory } from "../writerTrust";
 import { DeferredLog } from "./deferredLog";
 
 /**
@@ -56,8 +57,15 @@ export class Simulator {
   private time = 1_700_000_000_000;
   private nextClientId = 1;
   readonly acked: AckedWrite[] = [];
+  /** Every node's signing key (what the federation CA issued), shared by the simulated nodes' trust. */
+  readonly keys: KeyDirectory;
+  /** Refusals reported by the replicas' observers, by reason. */
+  readonly refusals = new Map<string, number>();
+  /** Errors the replicas caught instead of crashing; a correct run has none. */
+  readonly internalErrors: string[] = [];
 
   constructor(ids: readonly NodeId[], skews: readonly number[]) {
+    this.keys = new KeyDirectory(ids.map(nodeName));
     this.nodes = ids.map((id, i) => {
       const db = new Database(":memory:");
       const node = { id, db, skewMs: skews[i] ?? 0 } as SimNode;
@@ -147,6 +155,16 @@ export class Simulator {
       newClientId: () => this.nextClientId++,
       scheduleFlush: () => undefined,
       compactAfterRows: 4,
+      digestEveryReports: 2,
+      trust: new DirectoryTrust(nodeName(node.id), this.keys),
+      observer: {
+        flushed: () => undefined,
+        compacted: () => undefined,
+        storageFailed: () => undefined,
+        replicated: () => undefined,
+        refused: (reason) => this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1),
+        internalError: (error, where) => this.internalErrors.push(`${nodeName(node.id)} ${where}: ${error.message}`),
+      },
     });
   }
 
@@ -205,6 +223,22 @@ export class Simulator {
     await settle();
     for (const node of this.nodes) node.log.completeAll();
     await settle();
+  }
+
+  /**
+   * Hands a frame to node `to` as if its peer `from` had sent it (a compromised peer speaking the
+   * protocol); false if the two are not connected.
+   */
+  inject(from: number, to: number, frame: Uint8Array): boolean {
+    const target = this.nodes[to % this.nodes.length];
+    const name = nodeName(this.nodes[from % this.nodes.length].id);
+    const session = [...target.replica.sessions].find((s) => s.remote === name && this.live.has(s));
+    session?.receive(frame);
+    return session !== undefined;
+  }
+
+  replica(index: number): Replica {
+    return this.node(index).replica;
   }
 
   /** Whether a node currently shows the document of `key` with this value. */

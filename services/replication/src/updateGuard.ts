@@ -1,0 +1,55 @@
+import * as Y from "yjs";
+import { shardOf } from "./keys";
+import { checkSlot, SlotLimits, SlotRefusal } from "./slotShape";
+
+/**
+ * What a writer's update may contain before it is applied to that writer's document. A writer's
+ * document holds one top-level Y.Map (SLOTS_MAP) of slots and nothing else, so every item of an
+ * honest update is a slot (ContentAny holding {w, c, v|d}), a deleted item, a GC or a skip. The
+ * slots are checked here, against the clock and size bounds, before Yjs ever sees the update:
+ * a refused update leaves no trace. Pure except for Yjs' decoder.
+ */
+export const SLOTS_MAP = "slots";
+
+export type UpdateRefusal = SlotRefusal | "malformed" | "content" | "client_ids";
+
+export interface GuardLimits extends SlotLimits {
+  /** Most distinct Yjs client ids one writer's document of one shard may ever hold. */
+  readonly maxClients: number;
+}
+
+export type GuardResult = { ok: true; newClients: number } | { ok: false; reason: UpdateRefusal; detail: string };
+
+/** `known`: the client ids (with their clocks) the writer's document already holds. */
+export function inspectUpdate(update: Uint8Array, shard: number, known: ReadonlyMap<number, number>, limits: GuardLimits): GuardResult {
+  let decoded: { structs: Array<Y.Item | Y.GC | Y.Skip>; ds: unknown };
+  try {
+    decoded = Y.decodeUpdate(update) as typeof decoded;
+  } catch (error) {
+    return { ok: false, reason: "malformed", detail: `not a Yjs update (${(error as Error).message})` };
+  }
+  // This protocol never deletes without writing (a delete is a tombstone slot), so an update of
+  // deletions alone is no honest writer's; refusing it also keeps it from circulating unrecognised.
+  if (decoded.structs.length === 0) return { ok: false, reason: "content", detail: "an update without items (deletions only)" };
+  const clients = new Set<number>();
+  for (const struct of decoded.structs) {
+    const client = struct.id.client;
+    if (!known.has(client)) clients.add(client);
+    if (!(struct instanceof Y.Item)) continue;
+    const parent = struct.parent as unknown;
+    if (parent !== null && parent !== SLOTS_MAP) return { ok: false, reason: "content", detail: `an item outside the slot map (${typeof parent === "string" ? parent : "nested type"})` };
+    const sub = struct.parentSub as unknown;
+    if (typeof sub === "string" && (!sub.includes("/") || shardOf(sub) !== shard)) return { ok: false, reason: "content", detail: `key ${sub.slice(0, 80)} does not belong to shard ${shard}` };
+    const content = struct.content;
+    if (content instanceof Y.ContentDeleted) continue;
+    if (!(content instanceof Y.ContentAny)) return { ok: false, reason: "content", detail: `item content ${content.constructor.name} is not a slot` };
+    for (const value of content.arr) {
+      const check = checkSlot(value, limits);
+      if (!check.ok) return { ok: false, reason: check.reason, detail: check.detail };
+    }
+  }
+  if (known.size + clients.size > limits.maxClients) {
+    return { ok: false, reason: "client_ids", detail: `${clients.size} new Yjs client ids on top of ${known.size} (at most ${limits.maxClients} per writer and shard)` };
+  }
+  return { ok: true, newClients: clients.size };
+}

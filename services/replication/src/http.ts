@@ -164,6 +164,7 @@ export function buildApi(context: ApiContext) {
       keys: replica.store.keyCount(),
       pendingCommit: replica.pendingCount(),
       digest: replica.store.digest(),
+      integrity: replica.integrity(),
       peers: context.peers(),
     }),
   );

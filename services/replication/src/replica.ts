@@ -115,6 +115,9 @@ export class Replica implements SessionHost {
   private readonly compacting = new Set<number>();
   private readonly observed = new Set<WriterDocs>();
   private readonly mismatches = new Map<string, number>();
+  private readonly refusalCounts = new Map<Refusal, number>();
+  private badSlotCount = 0;
+  private internalErrorCount = 0;
   private readonly now: () => number;
   private readonly scheduleFlush: (flush: () => void) => void;
   private readonly compactAfterRows: number;
@@ -132,7 +135,10 @@ export class Replica implements SessionHost {
     const self = nodeName(options.self);
     this.trust = options.trust ?? new DirectoryTrust(self, new KeyDirectory([self]));
     if (this.trust.self !== self) throw new Error(`this node is ${self} but its certificate names ${this.trust.self}`);
-    this.store = new ShardedStore(options.self, this.now, (writer, key, detail) => options.observer?.badSlot?.(writer, key, detail));
+    this.store = new ShardedStore(options.self, this.now, (writer, key, detail) => {
+      this.badSlotCount++;
+      options.observer?.badSlot?.(writer, key, detail);
+    });
     options.log.claimOwner(self);
     for (const credential of options.log.credentials()) this.trust.learn(credential);
     this.restore();
@@ -180,6 +186,17 @@ export class Replica implements SessionHost {
   /** Writes and peer updates not yet committed. */
   pendingCount(): number {
     return this.pending.length + this.queued.length;
+  }
+
+  /**
+   * What the watcher's integrity detector reads (also in the status JSON): refused peer updates by
+   * reason, clock breaches among them, slots ignored for their shape, caught internal errors, and
+   * the peers whose digests still differ under equal state vectors after a resync.
+   */
+  integrity(): { refusedUpdates: Record<string, number>; clockBreaches: number; badSlots: number; internalErrors: number; divergedPeers: string[] } {
+    const refusedUpdates = Object.fromEntries([...this.refusalCounts].sort());
+    const clockBreaches = (this.refusalCounts.get("clock_ahead") ?? 0) + (this.refusalCounts.get("counter_range") ?? 0);
+    return { refusedUpdates, clockBreaches, badSlots: this.badSlotCount, internalErrors: this.internalErrorCount, divergedPeers: this.divergedPeers() };
   }
 
   /** Peers whose digests still differ from this node's under equal state vectors after a resync. */
@@ -283,10 +300,7 @@ export class Replica implements SessionHost {
   learnCredential(credential: Uint8Array, from: PeerSession): void {
     const known = new Set(this.trust.credentials().map((c) => Buffer.from(c).toString("base64")));
     const learned = this.trust.learn(credential);
-    if ("refused" in learned) {
-      this.options.observer?.refused?.("bad_credential", from.remote, "?", learned.refused);
-      return;
-    }
+    if ("refused" in learned) return this.refuse("bad_credential", from, "?", learned.refused);
     if (known.has(Buffer.from(credential).toString("base64"))) return;
     // A writer this node had not heard of (or a renewed certificate): keep it and pass it on first,
     // so the envelopes relayed after it can be checked downstream.
@@ -334,6 +348,7 @@ export class Replica implements SessionHost {
   }
 
   private refuse(reason: Refusal, from: PeerSession, writer: string, detail: string): void {
+    this.refusalCounts.set(reason, (this.refusalCounts.get(reason) ?? 0) + 1);
     this.options.observer?.refused?.(reason, from.remote, writer, detail);
   }
 
@@ -398,6 +413,7 @@ export class Replica implements SessionHost {
     try {
       work();
     } catch (error) {
+      this.internalErrorCount++;
       this.options.observer?.internalError?.(error as Error, where);
     }
   }

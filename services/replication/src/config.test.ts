@@ -1,4 +1,5 @@
 import { parseSecret, resolveConfig, settingsFromEnv } from "./config";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_PEER_LIMITS } from "./limits";
 import { collectionSchema, docIdSchema, shardOf, SHARD_COUNT, splitStorageKey, storageKey } from "./keys";
 
 describe("node settings", () => {
@@ -21,8 +22,26 @@ describe("node settings", () => {
         logLevel: "info",
         maxClockSkewMs: 300_000,
         maxClientIds: 64,
+        peerLimits: DEFAULT_PEER_LIMITS,
+        httpLimits: DEFAULT_HTTP_LIMITS,
       },
     });
+  });
+
+  test("limits: flags and environment, validated with the setting named", () => {
+    const set = resolveConfig({ ...minimal, peerHandshakeMaxBytes: "2048", peerMaxUnauthenticated: "4", httpHeadersTimeoutMs: "2000", httpMaxConnections: "8" });
+    expect(set.ok && set.config.peerLimits).toEqual({ ...DEFAULT_PEER_LIMITS, handshakeMaxBytes: 2048, maxUnauthenticated: 4 });
+    expect(set.ok && set.config.httpLimits).toEqual({ ...DEFAULT_HTTP_LIMITS, headersTimeoutMs: 2000, maxConnections: 8 });
+    expect(settingsFromEnv({}, { DSC_PEER_MAX_FRAME_BYTES: "1048576", DSC_HTTP_REQUEST_TIMEOUT_MS: "900" })).toMatchObject({ peerMaxFrameBytes: "1048576", httpRequestTimeoutMs: "900" });
+    const errors = (raw: Record<string, string>): string[] => {
+      const result = resolveConfig({ ...minimal, ...raw });
+      return result.ok ? [] : result.errors;
+    };
+    expect(errors({ peerHandshakeMaxBytes: "100" })).toEqual(["peerHandshakeMaxBytes: peer handshake frame limit (bytes) must be at least 512"]);
+    expect(errors({ peerMaxFrameBytes: "lots" })).toEqual(["peerMaxFrameBytes: peer frame limit (bytes) must be a number"]);
+    expect(errors({ httpMaxConnections: "1.5" })).toEqual(["httpMaxConnections: HTTP connection cap must be a whole number"]);
+    expect(errors({ httpHeadersTimeoutMs: "40000" })[0]).toMatch(/header timeout \(40000 ms\) must not exceed the request timeout \(30000 ms\)/);
+    expect(errors({ peerMaxUnauthenticated: "64" })[0]).toMatch(/must be below the peer connection cap \(64\)/);
   });
 
   test("the container environment fills what the command line leaves unset", () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NodeId, REGIONS } from "./identity";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_PEER_LIMITS, HttpLimits, PeerLimits } from "./limits";
 
 export interface HostPort {
   readonly host: string;
@@ -20,6 +21,9 @@ export interface NodeConfig {
   /** Data-plane bounds on what peers' updates may carry (see replica.ts). */
   readonly maxClockSkewMs: number;
   readonly maxClientIds: number;
+  /** Bounds on peer sockets and HTTP connections (limits.ts). */
+  readonly peerLimits: PeerLimits;
+  readonly httpLimits: HttpLimits;
 }
 
 /** Raw settings as given on the command line (take precedence) or in the environment. */
@@ -38,6 +42,16 @@ export interface RawSettings {
   readonly logLevel?: string;
   readonly maxClockSkewMs?: string;
   readonly maxClientIds?: string;
+  readonly peerHandshakeTimeoutMs?: string;
+  readonly peerHandshakeMaxBytes?: string;
+  readonly peerMaxUnauthenticated?: string;
+  readonly peerMaxConnections?: string;
+  readonly peerMaxFrameBytes?: string;
+  readonly peerMaxBytesPerSecond?: string;
+  readonly httpRequestTimeoutMs?: string;
+  readonly httpHeadersTimeoutMs?: string;
+  readonly httpKeepAliveTimeoutMs?: string;
+  readonly httpMaxConnections?: string;
 }
 
 export const DEFAULT_API_LISTEN = "0.0.0.0:8080";
@@ -64,6 +78,17 @@ const peerSpec = z
   .regex(/^[A-Za-z0-9_.-]+=wss:\/\/\S+$/, { message: "expected NAME=URL with a wss:// URL (peer links are TLS only), e.g. beta=wss://10.0.0.2:7070" })
   .transform((text) => ({ name: text.slice(0, text.indexOf("=")), url: text.slice(text.indexOf("=") + 1) }));
 
+/** A whole number in [min, max] given as text (flag or environment), with the setting named in the message. */
+const bounded = (what: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: `${what} must be a number` })
+    .int({ message: `${what} must be a whole number` })
+    .min(min, { message: `${what} must be at least ${min}` })
+    .max(max, { message: `${what} must be at most ${max}` })
+    .default(fallback);
+
+const MIB = 1024 * 1024;
+
 const settingsSchema = z.object({
   region: z.enum(REGIONS, { message: `region is required and must be one of ${REGIONS.join(", ")} (--region or DSC_REGION)` }),
   replica: replicaOrdinal.default(0),
@@ -79,6 +104,16 @@ const settingsSchema = z.object({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   maxClockSkewMs: z.coerce.number({ message: "max clock skew must be a number of milliseconds" }).int().min(1000, { message: "max clock skew must be at least 1000 ms" }).default(300_000),
   maxClientIds: z.coerce.number({ message: "max client ids must be a number" }).int().min(1).max(100_000).default(64),
+  peerHandshakeTimeoutMs: bounded("peer handshake timeout (ms)", 500, 120_000, DEFAULT_PEER_LIMITS.handshakeTimeoutMs),
+  peerHandshakeMaxBytes: bounded("peer handshake frame limit (bytes)", 512, 16 * 1024, DEFAULT_PEER_LIMITS.handshakeMaxBytes),
+  peerMaxUnauthenticated: bounded("unauthenticated peer socket cap", 1, 10_000, DEFAULT_PEER_LIMITS.maxUnauthenticated),
+  peerMaxConnections: bounded("peer connection cap", 2, 100_000, DEFAULT_PEER_LIMITS.maxConnections),
+  peerMaxFrameBytes: bounded("peer frame limit (bytes)", 64 * 1024, 1024 * MIB, DEFAULT_PEER_LIMITS.maxFrameBytes),
+  peerMaxBytesPerSecond: bounded("peer read rate (bytes per second)", 64 * 1024, 10 * 1024 * MIB, DEFAULT_PEER_LIMITS.maxBytesPerSecond),
+  httpRequestTimeoutMs: bounded("HTTP request timeout (ms)", 100, 3_600_000, DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+  httpHeadersTimeoutMs: bounded("HTTP header timeout (ms)", 100, 3_600_000, DEFAULT_HTTP_LIMITS.headersTimeoutMs),
+  httpKeepAliveTimeoutMs: bounded("HTTP keep-alive timeout (ms)", 100, 3_600_000, DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs),
+  httpMaxConnections: bounded("HTTP connection cap", 1, 1_000_000, DEFAULT_HTTP_LIMITS.maxConnections),
 });
 
 /** Fills unset command-line settings from the container's environment variables. */
@@ -99,6 +134,16 @@ export function settingsFromEnv(cli: RawSettings, env: NodeJS.ProcessEnv): RawSe
     logLevel: cli.logLevel ?? env.DSC_LOG_LEVEL,
     maxClockSkewMs: cli.maxClockSkewMs ?? env.DSC_MAX_CLOCK_SKEW_MS,
     maxClientIds: cli.maxClientIds ?? env.DSC_MAX_CLIENT_IDS,
+    peerHandshakeTimeoutMs: cli.peerHandshakeTimeoutMs ?? env.DSC_PEER_HANDSHAKE_TIMEOUT_MS,
+    peerHandshakeMaxBytes: cli.peerHandshakeMaxBytes ?? env.DSC_PEER_HANDSHAKE_MAX_BYTES,
+    peerMaxUnauthenticated: cli.peerMaxUnauthenticated ?? env.DSC_PEER_MAX_UNAUTHENTICATED,
+    peerMaxConnections: cli.peerMaxConnections ?? env.DSC_PEER_MAX_CONNECTIONS,
+    peerMaxFrameBytes: cli.peerMaxFrameBytes ?? env.DSC_PEER_MAX_FRAME_BYTES,
+    peerMaxBytesPerSecond: cli.peerMaxBytesPerSecond ?? env.DSC_PEER_MAX_BYTES_PER_SECOND,
+    httpRequestTimeoutMs: cli.httpRequestTimeoutMs ?? env.DSC_HTTP_REQUEST_TIMEOUT_MS,
+    httpHeadersTimeoutMs: cli.httpHeadersTimeoutMs ?? env.DSC_HTTP_HEADERS_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: cli.httpKeepAliveTimeoutMs ?? env.DSC_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpMaxConnections: cli.httpMaxConnections ?? env.DSC_HTTP_MAX_CONNECTIONS,
   };
 }
 
@@ -114,6 +159,12 @@ export function resolveConfig(raw: RawSettings): ConfigResult {
   const names = s.peer.map((p) => p.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) return { ok: false, errors: [`peer: name ${duplicate} is given twice`] };
+  if (s.httpHeadersTimeoutMs > s.httpRequestTimeoutMs) {
+    return { ok: false, errors: [`httpHeadersTimeoutMs: the header timeout (${s.httpHeadersTimeoutMs} ms) must not exceed the request timeout (${s.httpRequestTimeoutMs} ms)`] };
+  }
+  if (s.peerMaxUnauthenticated >= s.peerMaxConnections) {
+    return { ok: false, errors: [`peerMaxUnauthenticated: the unauthenticated socket cap (${s.peerMaxUnauthenticated}) must be below the peer connection cap (${s.peerMaxConnections}), or strangers could take every slot`] };
+  }
   return {
     ok: true,
     config: {
@@ -128,6 +179,20 @@ export function resolveConfig(raw: RawSettings): ConfigResult {
       logLevel: s.logLevel,
       maxClockSkewMs: s.maxClockSkewMs,
       maxClientIds: s.maxClientIds,
+      peerLimits: {
+        handshakeTimeoutMs: s.peerHandshakeTimeoutMs,
+        handshakeMaxBytes: s.peerHandshakeMaxBytes,
+        maxUnauthenticated: s.peerMaxUnauthenticated,
+        maxConnections: s.peerMaxConnections,
+        maxFrameBytes: s.peerMaxFrameBytes,
+        maxBytesPerSecond: s.peerMaxBytesPerSecond,
+      },
+      httpLimits: {
+        requestTimeoutMs: s.httpRequestTimeoutMs,
+        headersTimeoutMs: s.httpHeadersTimeoutMs,
+        keepAliveTimeoutMs: s.httpKeepAliveTimeoutMs,
+        maxConnections: s.httpMaxConnections,
+      },
     },
   };
 }

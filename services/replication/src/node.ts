@@ -39,7 +39,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
   logger.info({ node: name, keys: replica.store.keyCount(), restoreMs: Date.now() - started }, "restored from stored CRDT state");
 
   let ready = false;
-  const transport = new PeerTransport({ replica, self: name, secret, tls, peers: config.peers, logger, metrics });
+  const transport = new PeerTransport({ replica, self: name, secret, tls, peers: config.peers, logger, metrics, limits: config.peerLimits });
   const api = buildApi({
     replica,
     node: { region: config.id.region, replica: config.id.replica, name },
@@ -48,6 +48,7 @@ export async function startNode(config: NodeConfig, logger: Logger): Promise<Run
     authenticate: (authorization) => verifier.verify(authorization),
     peers: () => transport.status(),
     isReady: () => ready,
+    limits: config.httpLimits,
   });
   const peerPort = await transport.listen(config.peerListen.host, config.peerListen.port);
   await api.listen({ host: config.api.host, port: config.api.port });

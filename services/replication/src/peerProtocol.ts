@@ -1,7 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
-import { z } from "zod";
 import { SHARD_COUNT } from "./keys";
 
 /**
@@ -62,31 +60,4 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   return kind === FRAME_STATE ? { kind, entries, connected } : { kind, entries };
 }
 
-/**
- * Mutual HMAC challenge-response over the shared secret (the secret never crosses the wire):
- *   acceptor -> dialer : challenge {node, nonce}
- *   dialer -> acceptor : proof {node, nonce, mac = HMAC(secret, "dial", acceptorNonce, dialer, acceptor)}
- *   acceptor -> dialer : accept {mac = HMAC(secret, "accept", dialerNonce, acceptor, dialer)}
- * Each side's MAC binds both fresh nonces' owner and both names, so a recorded exchange cannot be replayed.
- */
-export const PROTOCOL = "dsc-replication/2";
-
-const nodeNameSchema = z.string().regex(/^[a-z]+-\d{1,4}$/);
-
-export const challengeSchema = z.object({ type: z.literal("challenge"), protocol: z.literal(PROTOCOL), shards: z.literal(SHARD_COUNT), node: nodeNameSchema, nonce: z.string().length(64) });
-export const proofSchema = z.object({ type: z.literal("proof"), node: nodeNameSchema, nonce: z.string().length(64), mac: z.string().length(64) });
-export const acceptSchema = z.object({ type: z.literal("accept"), mac: z.string().length(64) });
-
-export function newNonce(): string {
-  return randomBytes(32).toString("hex");
-}
-
-export function handshakeMac(secret: Buffer, role: "dial" | "accept", nonce: string, from: string, to: string): string {
-  return createHmac("sha256", secret).update(`${PROTOCOL}\n${role}\n${nonce}\n${from}\n${to}`).digest("hex");
-}
-
-export function macMatches(expected: string, received: string): boolean {
-  const a = Buffer.from(expected, "hex");
-  const b = Buffer.from(received, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+// The peer handshake is in handshake.ts.

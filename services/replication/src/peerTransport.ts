@@ -315,6 +315,11 @@ export class PeerTransport {
       socket = response.socket as TLSSocket;
       stopCounting = this.capBytes(socket, "out", dial.target.url);
     });
+    // An acceptor that never says hello or never accepts must not hold the dial (and so the link) for ever.
+    const timer = setTimeout(() => {
+      if (!authenticated && ws.readyState === WebSocket.OPEN) refuse("timeout", `no accepted handshake within ${this.limits.handshakeTimeoutMs} ms`);
+    }, this.limits.handshakeTimeoutMs + 1000);
+    timer.unref();
     const refuse = (reason: HandshakeRefusal, detail: string): void => {
       dial.lastError = `refused the peer: ${detail}`;
       this.countRefusal("out", reason, dial.target.url, detail);
@@ -362,6 +367,7 @@ export class PeerTransport {
       logger.warn({ url: dial.target.url, reason: "tls: untrusted_certificate", detail: error.code }, "peer refused");
     });
     ws.on("close", (code, reason) => {
+      clearTimeout(timer);
       dial.connecting = false;
       if (code === CLOSE_AUTH_FAILED && !dial.lastError?.startsWith("refused the peer")) {
         dial.lastError = `refused by peer: ${reason.toString() || "authentication failed"}`;

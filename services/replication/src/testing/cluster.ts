@@ -73,6 +73,8 @@ export class NodeProcess {
   peerPort = 0;
   child: ChildProcess | undefined;
   peers: Array<{ name: string; url: string }> = [];
+  /** More command-line flags for the next start (e.g. limits). */
+  extraArgs: string[] = [];
   readonly logFile: string;
 
   /** `token`: the credential of the helpers below (put, get, list, status); they take another, or null for none. */
@@ -99,6 +101,7 @@ export class NodeProcess {
     const { authKeysFile, certFile, keyFile, caFile } = this.security;
     args.push("--auth-keys-file", authKeysFile, "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-file", caFile);
     for (const peer of this.peers) args.push("--peer", `${peer.name}=${peer.url}`);
+    args.push(...this.extraArgs);
     const out = openSync(this.logFile, "a");
     const child = spawn(process.execPath, args, { stdio: ["ignore", out, out] });
     this.child = child;

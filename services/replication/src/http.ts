@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Credential, refusal } from "./auth";
 import { collectionSchema, docIdSchema } from "./keys";
 import { formatVersion, Version } from "./lww";
+import { DEFAULT_HTTP_LIMITS, HttpLimits } from "./limits";
 import { ReplicationMetrics } from "./metrics";
 import { PeerStatus } from "./peerTransport";
 import { Replica } from "./replica";
@@ -21,6 +22,8 @@ export interface ApiContext {
   readonly authenticate: (authorization: string | undefined) => Credential | Promise<Credential>;
   readonly peers: () => PeerStatus[];
   readonly isReady: () => boolean;
+  /** Timeouts and the connection cap (default: DEFAULT_HTTP_LIMITS). */
+  readonly limits?: HttpLimits;
 }
 
 const docParams = z.object({ collection: collectionSchema, id: docIdSchema });
@@ -78,7 +81,23 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): { ok: tr
 
 export function buildApi(context: ApiContext) {
   const { replica, metrics, node } = context;
-  const app = Fastify({ loggerInstance: context.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 300 } });
+  const limits = context.limits ?? DEFAULT_HTTP_LIMITS;
+  // Node checks the header and request timeouts on a sweep (30 s by default): sweep at a tenth of the header timeout,
+  // so a slow-loris connection (a byte every few seconds) is cut within about its timeout.
+  const http = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.floor(limits.headersTimeoutMs / 10)) };
+  const app = Fastify({
+    loggerInstance: context.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 300 },
+    http,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+  });
+  app.server.maxConnections = limits.maxConnections;
+  app.server.on("drop", () => metrics.httpRefusals.inc({ reason: "connection_cap" }));
+  // Counted only: fastify's own handler answers (408, 400, 431) and closes the socket.
+  app.server.on("clientError", (error: NodeJS.ErrnoException) => metrics.httpRefusals.inc({ reason: error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "timeout" : "client_error" }));
   // Documents are JSON only: without the text parser, other media types get a clear 415.
   app.removeContentTypeParser("text/plain");
   const reject = (reply: FastifyReply, problem: Problem): FastifyReply => {

@@ -327,8 +327,16 @@ export class Replica implements SessionHost {
     const known = Y.decodeStateVector(Y.encodeStateVector(doc));
     // A duplicate (relays, catch-up overlapping the live stream) costs no signature check. A
     // snapshot that covers everything here is kept, though: it lets this node compact the writer's rows.
-    if (!addsOperations(envelope.update, known) && !(envelope.kind === KIND_SNAPSHOT && coveredBy(doc, envelope.update))) return;
+    const adds = addsOperations(envelope.update, known);
+    const covering = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, envelope.update);
+    if (!adds && !covering) return;
     if (!this.trust.verify(name, envelope.signed, envelope.signature)) return this.refuse("bad_signature", from, name, "signature does not check against the writer's certificate");
+    if (!adds) {
+      // A snapshot of exactly what this node holds (every struct of it was checked on arrival):
+      // nothing to apply, only the writer's rows to compact and the snapshot to pass on.
+      this.pending.push({ envelope, origin: from, dropRows: true });
+      return this.requestFlush();
+    }
     const verdict = inspectUpdate(envelope.update, shard, known, {
       maxWall: this.now() + this.limits.maxClockSkewMs,
       maxCounter: this.limits.maxCounter,

@@ -1,4 +1,5 @@
 import { KeyObject, sign } from "node:crypto";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { encodeDataFrame, FRAME_ENVELOPES, KIND_UPDATE, openEnvelope, sealEnvelope } from "../dataFrames";
 import { shardOf, storageKey } from "../keys";
@@ -55,6 +56,8 @@ export interface AttackContext {
   readonly now: number;
   /** How many client ids the flood uses (the real attack: 320,000). */
   readonly floodClients?: number;
+  /** Size of the oversized document's padding (default 300 KiB; the real attack: 64 MiB). */
+  readonly padBytes?: number;
 }
 
 /** The frame of one attack. */
@@ -112,21 +115,9 @@ export function attackEnvelopes(attack: Attack, ctx: AttackContext): Uint8Array[
     case "counter_range":
       return own(slotUpdate(key, { w: ctx.now, c: 2 ** 40, v: forged }));
     case "oversized":
-      return own(slotUpdate(key, { w: ctx.now, c: 0, v: { ...forged, pad: "x".repeat(300 * 1024) } }));
-    case "client_id_flood": {
-      const n = ctx.floodClients ?? 200;
-      const updates: Uint8Array[] = [];
-      // Keys of the envelope's own shard, so the only thing wrong is the number of client ids.
-      for (let i = 0, candidate = 0; i < n; candidate++) {
-        const floodKey = `${ctx.collection}/flood-${candidate}`;
-        if (shardOf(floodKey) !== shard) continue;
-        const doc = new Y.Doc();
-        doc.clientID = 1_000_000 + i++;
-        doc.getMap(SLOTS_MAP).set(floodKey, { w: ctx.now, c: 0, v: forged });
-        updates.push(Y.encodeStateAsUpdate(doc));
-      }
-      return own(Y.mergeUpdates(updates));
-    }
+      return own(slotUpdate(key, { w: ctx.now, c: 0, v: { ...forged, pad: "x".repeat(ctx.padBytes ?? 300 * 1024) } }));
+    case "client_id_flood":
+      return own(clientFlood(ctx.floodClients ?? 200, ctx.collection, shard, ctx.now));
     case "nested_type": {
       const doc = new Y.Doc();
       const inner = new Y.Map<unknown>();
@@ -141,4 +132,28 @@ function slotUpdate(key: string, slot: Record<string, unknown>): Uint8Array {
   const doc = new Y.Doc();
   doc.getMap(SLOTS_MAP).set(key, slot);
   return Y.encodeStateAsUpdate(doc);
+}
+
+/**
+ * One Yjs update (v1 encoding) with `n` client ids, one slot each, all keys of `shard`: written by
+ * hand, since 320,000 Y.Docs would take minutes to build.
+ */
+export function clientFlood(n: number, collection: string, shard: number, now: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, n);
+  for (let i = 0, candidate = 0; i < n; candidate++) {
+    const key = `${collection}/flood-${candidate}`;
+    if (shardOf(key) !== shard) continue;
+    encoding.writeVarUint(e, 1); // one struct
+    encoding.writeVarUint(e, 1_000_000 + i++); // client
+    encoding.writeVarUint(e, 0); // clock
+    encoding.writeUint8(e, 8 | 0x20); // ContentAny, with parentSub
+    encoding.writeVarUint(e, 1); // parent is a top-level type...
+    encoding.writeVarString(e, SLOTS_MAP); // ...named
+    encoding.writeVarString(e, key); // parentSub
+    encoding.writeVarUint(e, 1); // one value
+    encoding.writeAny(e, { w: now, c: 0, v: { forged: "client_id_flood" } });
+  }
+  encoding.writeVarUint(e, 0); // empty delete set
+  return encoding.toUint8Array(e);
 }

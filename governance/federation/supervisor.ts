@@ -50,7 +50,13 @@ export class Supervisor {
 
   private launch(entry: Entry): void {
     if (this.stopping) return;
-    const fd = openSync(this.logFile(entry.spec.name), "a");
+    let fd: number;
+    try {
+      fd = openSync(this.logFile(entry.spec.name), "a");
+    } catch (err) {
+      this.opts.log(`${entry.spec.name}: cannot open its log (${(err as Error).message}); not started`);
+      return;
+    }
     const child = spawn(entry.spec.command, entry.spec.args, { cwd: entry.spec.cwd, env: entry.spec.env, stdio: ["ignore", fd, fd] });
     closeSync(fd);
     entry.child = child;

@@ -94,6 +94,8 @@ describe("ensureLocalTrust", () => {
       expect(cert.checkHost(`replication-0.replication-headless.dsc-replication-${region}.svc.cluster.local`)).toBeDefined();
       expect(cert.checkHost(`replication-peer.dsc-replication-${region}.svc.cluster.local`)).toBeDefined();
       expect(cert.checkIP("127.0.0.1")).toBe("127.0.0.1");
+      // The peer handshake binds a session to the node named by the CN: the region's single local replica.
+      expect(cert.subject.split("\n")).toContain(`CN=${region}-0`);
     }
   });
 

@@ -20,7 +20,7 @@
  *   npx ts-node --transpile-only scripts/local-config.ts --stack local --config-file .state/local/Pulumi.local.yaml
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
@@ -117,10 +117,20 @@ const TRUST_FILES = {
  * `npm start` changes nothing). Certificates cover the names peers dial in a cluster plus loopback, for both ends
  * of a mutual-TLS link.
  */
+/**
+ * The local stack runs one replication replica per region (Pulumi.local.yaml), so the region's certificate is that
+ * node's own: its CN is the node name the peer handshake binds the session to.
+ */
+export function localNodeName(region: string): string {
+  return `${region}-0`;
+}
+
 export async function ensureLocalTrust(dir: string): Promise<LocalTrust> {
   const file = (name: string) => path.join(dir, name);
   const expected = [TRUST_FILES.caCert, TRUST_FILES.jwks, ...REGIONS.flatMap((r) => [TRUST_FILES.cert(r), TRUST_FILES.key(r)])];
-  if (!expected.every((name) => fs.existsSync(file(name)))) {
+  // A set kept from before peer identity (CN <region>-replication) is made again: nodes bind peers to the CN's node name.
+  const namedForItsNode = (region: string) => new X509Certificate(fs.readFileSync(file(TRUST_FILES.cert(region)))).subject.split("\n").includes(`CN=${localNodeName(region)}`);
+  if (!expected.every((name) => fs.existsSync(file(name))) || !REGIONS.every(namedForItsNode)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const write = (name: string, text: string, secret: boolean) => {
       fs.writeFileSync(file(name), text, { mode: secret ? 0o600 : 0o644 });
@@ -130,7 +140,7 @@ export async function ensureLocalTrust(dir: string): Promise<LocalTrust> {
     write(TRUST_FILES.caKey, ca.keyPem, true);
     for (const region of REGIONS) {
       const pair = await issueCertificate(ca, {
-        commonName: `${region}-replication`,
+        commonName: localNodeName(region),
         dnsNames: [...peerCertificateNames(region), "localhost"],
         ipAddresses: ["127.0.0.1"],
         usages: ["server", "client"],

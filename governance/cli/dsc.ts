@@ -169,12 +169,14 @@ export function program(): Command {
   chainOptions(
     dsc
       .command("status")
-      .description("owners, groups, rules, pause state, agents, the tier-table digest and the last recorded manifest per stack")
+      .description("owners, groups, rules, pause state, agents, the tier-table digest, the last recorded manifest per stack, pending bundles")
+      .option("--changes <dir>", "the change bundles to list as pending (default .state/changes, or $DSC_STATE_DIR/changes)")
       .addHelpText("after", "\nExample: dsc status --rpc http://127.0.0.1:8545 --json"),
-  ).action(async (o: ChainOpts) => {
+  ).action(async (o: ChainOpts & { changes?: string }) => {
     const { consortiumStatus, statusText } = await import("./status");
     const chain = await openChain(o);
-    const s = await consortiumStatus(chain);
+    const changes = path.resolve(o.changes ?? path.join(process.env.DSC_STATE_DIR || path.join(ROOT, ".state"), "changes"));
+    const s = await consortiumStatus(chain, changes);
     say(o.json, s, statusText(s));
   });
 

@@ -12,9 +12,12 @@ describe("localUrl", () => {
     expect(localUrl("http://x.dsc-replication-delta.svc.cluster.local:8080", ports)).toBe("http://x.dsc-replication-delta.svc.cluster.local:8080");
     expect(localUrl("not a url", ports)).toBe("not a url");
   });
-  it("makes a NAME=URL list local, one entry per local address", () => {
-    const list = "beta-0=wss://replication-0.h.dsc-replication-beta.svc.cluster.local:7070,beta-1=wss://replication-1.h.dsc-replication-beta.svc.cluster.local:7070";
-    expect(localUrlList(list, ports)).toBe("beta=wss://127.0.0.1:22002");
+  it("makes a NAME=URL list local: one entry per local address, none of its own region", () => {
+    const list =
+      "alpha-0=wss://replication-0.h.dsc-replication-alpha.svc.cluster.local:7070,beta=wss://replication-peer.dsc-replication-beta.svc.cluster.local:7070," +
+      "beta-1=wss://replication-1.h.dsc-replication-beta.svc.cluster.local:7070";
+    expect(localUrlList(list, ports, "alpha")).toBe("beta=wss://127.0.0.1:22002");
+    expect(localUrlList(list, ports)).toBe("alpha-0=wss://127.0.0.1:21002,beta=wss://127.0.0.1:22002");
   });
 });
 
@@ -28,7 +31,7 @@ const template: PodTemplate = {
           { name: "DSC_REGION", value: "alpha" },
           { name: "DSC_REPLICA", valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } },
           { name: "DSC_API_LISTEN", value: "0.0.0.0:8080" },
-          { name: "DSC_PEERS", value: "beta=wss://replication-peer.dsc-replication-beta.svc.cluster.local:7070" },
+          { name: "DSC_PEERS", value: "alpha-0=wss://replication-0.replication-headless.dsc-replication-alpha.svc.cluster.local:7070,beta=wss://replication-peer.dsc-replication-beta.svc.cluster.local:7070" },
           { name: "DSC_DATA_DIR", value: "/data" },
           { name: "DSC_TLS_CERT_FILE", value: "/etc/dsc/tls/tls.crt" },
           { name: "DSC_NEW_LIMIT", valueFrom: { configMapKeyRef: { name: "cfg", key: "limit" } } },

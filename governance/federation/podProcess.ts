@@ -71,19 +71,33 @@ export function localUrl(url: string, ports: Record<string, RegionPorts>): strin
   return `${u.protocol}//127.0.0.1:${port}${u.pathname === "/" ? "" : u.pathname}`;
 }
 
-/** A `NAME=URL,NAME=URL` list with each URL made local, entries that became the same dropped. */
-export function localUrlList(list: string, ports: Record<string, RegionPorts>): string {
+/**
+ * A `NAME=URL,NAME=URL` list with each URL made local. Entries of `self`'s own region are dropped (the local
+ * federation runs one node per region: its same-region replicas, `<region>-<ordinal>`, would be itself), and so are
+ * entries that became the same address.
+ */
+export function localUrlList(list: string, ports: Record<string, RegionPorts>, self?: string): string {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const entry of list.split(",").map((s) => s.trim()).filter(Boolean)) {
     const at = entry.indexOf("=");
-    const name = at < 0 ? "" : entry.slice(0, at);
-    const url = localUrl(at < 0 ? entry : entry.slice(at + 1), ports);
-    if (seen.has(url)) continue;
-    seen.add(url);
-    out.push(at < 0 ? url : `${name.replace(/-\d+$/, "")}=${url}`);
+    const url = at < 0 ? entry : entry.slice(at + 1);
+    const region = regionOf(url);
+    if (self !== undefined && region === self) continue;
+    const local = localUrl(url, ports);
+    if (seen.has(local)) continue;
+    seen.add(local);
+    out.push(at < 0 ? local : `${entry.slice(0, at)}=${local}`);
   }
   return out.join(",");
+}
+
+function regionOf(url: string): string | undefined {
+  try {
+    return IN_CLUSTER_HOST.exec(new URL(url).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 export interface PlanInput {
@@ -146,7 +160,7 @@ export function planLocalProcess(input: PlanInput): LocalProcessPlan {
   for (const [name, value] of Object.entries(env)) {
     if (value.startsWith("/")) env[name] = localPath(value);
     else if (/^[a-z0-9+.-]+:\/\//i.test(value)) env[name] = localUrl(value, input.ports);
-    else if (value.includes("=") && /:\/\//.test(value)) env[name] = localUrlList(value, input.ports);
+    else if (value.includes("=") && /:\/\//.test(value)) env[name] = localUrlList(value, input.ports, input.region);
   }
   for (const [name, port] of Object.entries(input.listen)) env[name] = `127.0.0.1:${port}`;
   Object.assign(env, input.extra ?? {});

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { encodeDataFrame, FRAME_CREDENTIALS } from "./dataFrames";
 import { NodeProcess, waitFor } from "./testing/cluster";
 import { RogueAcceptor, RogueConnection, RoguePeer, RogueTls, dialAs } from "./testing/roguePeer";
 import { NodeSecurityFiles, TestSecurity } from "./testing/security";
@@ -23,7 +24,7 @@ let alpha: NodeProcess;
 let beta: NodeProcess;
 let acceptor: RogueAcceptor;
 let onDial: (connection: RogueConnection) => void = () => undefined;
-const LIMITED = { unauthenticated: 4, connections: 12, http: 8, headersTimeoutMs: 2000 };
+const LIMITED = { unauthenticated: 4, connections: 12, http: 8, headersTimeoutMs: 2000, frameBytes: 64 * 1024, bytesPerSecond: 64 * 1024 };
 
 function tlsOf(files: NodeSecurityFiles): RogueTls {
   return { cert: readFileSync(files.certFile, "utf8"), key: readFileSync(files.keyFile, "utf8"), ca: readFileSync(files.caFile, "utf8") };
@@ -64,6 +65,8 @@ beforeAll(async () => {
     "--http-max-connections", String(LIMITED.http),
     "--http-headers-timeout-ms", String(LIMITED.headersTimeoutMs),
     "--http-request-timeout-ms", "3000",
+    "--peer-max-frame-bytes", String(LIMITED.frameBytes),
+    "--peer-max-bytes-per-second", String(LIMITED.bytesPerSecond),
   ];
   await Promise.all([alpha.start(), beta.start()]);
 });
@@ -306,4 +309,29 @@ test("HTTP connections beyond --http-max-connections are dropped and counted", a
     for (const socket of sockets) socket.destroy();
   }
   await waitFor("the drops to be counted", async () => (counter(await beta.metrics(), 'dsc_replication_http_refused_total{reason="connection_cap"}') >= 4 ? true : undefined));
+});
+
+test("after authentication: a frame beyond --peer-max-frame-bytes closes the link (counted); a burst beyond --peer-max-bytes-per-second pauses reading, the link stays up", async () => {
+  const url = `wss://127.0.0.1:${beta.peerPort}`;
+  // A valid frame of about `bytes`: one credential that is no certificate (refused and counted by the replica, harmless).
+  const frameOf = (bytes: number): Uint8Array => encodeDataFrame({ kind: FRAME_CREDENTIALS, credentials: [new Uint8Array(bytes)] });
+  const big = await dialAs(url, await rogueTls("gamma-6"), Buffer.from(SECRET));
+  big.send(frameOf(LIMITED.frameBytes + 1024));
+  expect((await big.waitClosed()).code).toBe(1009);
+  await waitFor("the oversized frame to be counted", async () => (counter(await beta.metrics(), 'dsc_replication_peer_frames_refused_total{peer="gamma-6"}') >= 1 ? true : undefined));
+
+  const fast = await dialAs(url, await rogueTls("gamma-7"), Buffer.from(SECRET));
+  try {
+    // Four frames of 48 KiB at once: 192 KiB against a 64 KiB bucket refilled at 64 KiB/s.
+    for (let i = 0; i < 4; i++) fast.send(frameOf(48 * 1024));
+    await waitFor("the pause to be counted", async () => (counter(await beta.metrics(), 'dsc_replication_peer_throttled_total{peer="gamma-7"}') >= 1 ? true : undefined));
+    const seen = fast.frames.length;
+    // Still connected, and beta still talks to it (a state report every second) once the pause is over.
+    await fast.waitForFrame(() => true, 15000, seen);
+    expect(fast.open).toBe(true);
+    expect(counter(await beta.metrics(), 'dsc_replication_peer_throttled_seconds_total{peer="gamma-7"}')).toBeGreaterThan(0);
+    expect((await beta.status()).peers.some((p) => p.node === "gamma-7" && p.state === "connected")).toBe(true);
+  } finally {
+    fast.close();
+  }
 });

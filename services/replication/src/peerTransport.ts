@@ -209,13 +209,21 @@ export class PeerTransport {
       return;
     }
     let released = false;
+    const stopCounting = this.capBytes(socket, "in", socket.remoteAddress ?? "unknown");
+    // Whatever it is doing (no upgrade request, no proof, a trickle of bytes): out when the handshake time is up.
+    const timer = setTimeout(() => {
+      this.countRefusal("in", "timeout", socket.remoteAddress ?? "unknown", `not authenticated within ${this.limits.handshakeTimeoutMs} ms`);
+      socket.destroy();
+    }, this.limits.handshakeTimeoutMs);
     const release = (): void => {
       if (released) return;
       released = true;
+      clearTimeout(timer);
+      stopCounting();
       this.unauthenticated.release();
     };
     socket.once("close", release);
-    unauthenticatedPhase.set(socket, { release, stopCounting: this.capBytes(socket, "in", socket.remoteAddress ?? "unknown") });
+    unauthenticatedPhase.set(socket, { authenticated: release });
   }
 
   /**
@@ -267,10 +275,9 @@ export class PeerTransport {
     if (!peerCert || !keyingMaterial) return refuse("no_session_binding", "no peer certificate or TLS keying material");
     const dialerName = certificateNodeName(peerCert);
     const hello = helloFor(self);
-    const timer = setTimeout(() => refuse("timeout", `no proof within ${this.limits.handshakeTimeoutMs} ms`), this.limits.handshakeTimeoutMs);
+    // The socket's own deadline (screen()) ends a dialer that never proves anything.
     ws.send(JSON.stringify(hello));
     ws.once("message", (data, isBinary) => {
-      clearTimeout(timer);
       try {
         const proof = this.handshakeMessage(data, isBinary, (value) => proofSchema.safeParse(value).data);
         const wrong = proofRefusal(proof, dialerName, self);
@@ -278,8 +285,7 @@ export class PeerTransport {
         const transcript = transcriptHash({ keyingMaterial, acceptorNonce: hello.nonce, dialerNonce: proof.nonce, acceptor: self, dialer: proof.node, acceptorFingerprint: this.ownCert.fingerprint256, dialerFingerprint: peerCert.fingerprint256 });
         if (!verifyTranscript(peerCert, "dial", transcript, proof.sig)) throw new Refused("bad_signature", `the proof of ${proof.node} is not signed over this session's transcript with its certificate's key`);
         if (!macMatches(transcriptMac(secret, "dial", transcript), proof.mac)) throw new Refused("bad_secret", `${proof.node} does not prove the shared secret`);
-        phase?.stopCounting();
-        phase?.release();
+        phase?.authenticated();
         ws.send(JSON.stringify({ type: "accept", sig: signTranscript(this.key, "accept", transcript), mac: transcriptMac(secret, "accept", transcript) }));
         logger.info({ peer: proof.node, address, direction: "in" }, "peer authenticated");
         this.establish(ws, proof.node, proof.node);
@@ -470,8 +476,8 @@ export class PeerTransport {
   }
 }
 
-/** What screen() learnt of an accepted socket, for accept(): release its unauthenticated slot, stop counting its bytes. */
-const unauthenticatedPhase = new WeakMap<TLSSocket, { release(): void; stopCounting(): void }>();
+/** What screen() set up for an accepted socket; accept() calls it once authenticated (slot, byte count and deadline end). */
+const unauthenticatedPhase = new WeakMap<TLSSocket, { authenticated(): void }>();
 
 /**
  * The peer is whoever holds a certificate of the federation's own CA (which issues node

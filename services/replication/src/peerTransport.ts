@@ -141,7 +141,9 @@ export class PeerTransport {
       metrics.tlsRefusals.inc({ direction: "in", reason: "handshake_failed" });
       logger.debug({ address: socket.remoteAddress, code: error.code }, "peer TLS handshake failed");
     });
-    const wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes });
+    // No permessage-deflate either way: the byte budgets count what arrives, and a small compressed frame must not
+    // inflate to a large one.
+    const wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false });
     wss.on("connection", (ws, request) => {
       // Defence in depth: only a socket screen() let through can get here.
       if (!(request.socket as TLSSocket).authorized) return ws.terminate();
@@ -306,6 +308,7 @@ export class PeerTransport {
     const ws = new WebSocket(dial.target.url, {
       handshakeTimeout: this.limits.handshakeTimeoutMs,
       maxPayload: this.limits.maxFrameBytes,
+      perMessageDeflate: false,
       cert: tls.cert,
       key: tls.key,
       ca: tls.ca,

@@ -60,7 +60,8 @@ test("replicas converge and keep every acknowledged write under hostile schedule
     }),
     { numRuns: 300, seed: 20261125 },
   );
-});
+  // 300 schedules with signatures on every commit: about 30 s on a quiet machine, far more under suite load.
+}, 300_000);
 
 test("the simulation is deterministic: the same schedule gives the same state", async () => {
   const schedule: SimOp[] = [
@@ -202,5 +203,5 @@ describe("a Byzantine peer: beta's key compromised, speaking the real protocol",
       }),
       { numRuns: 60, seed: 20261202 },
     );
-  });
+  }, 300_000);
 });

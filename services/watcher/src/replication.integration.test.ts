@@ -80,13 +80,13 @@ test("beta's store tampered with (equal state vectors, different digests) pauses
   await beta.stop();
   const db = new Database(join(beta.dataDir, "replication.sqlite"));
   let changed = 0;
-  for (const table of ["updates", "snapshots"]) {
-    const key = table === "updates" ? "seq" : "shard";
-    for (const row of db.prepare(`SELECT ${key} AS k, data FROM ${table}`).all() as Array<{ k: number; data: Buffer }>) {
+  // The node's log (services/replication/src/updateLog.ts): signed envelopes and writers' snapshots.
+  for (const table of ["envelopes", "writer_snapshots"]) {
+    for (const row of db.prepare(`SELECT rowid AS k, data FROM ${table}`).all() as Array<{ k: number; data: Buffer }>) {
       const at = row.data.indexOf("tamper-AAAA");
       if (at < 0) continue;
       row.data.write("tamper-ZZZZ", at);
-      db.prepare(`UPDATE ${table} SET data = ? WHERE ${key} = ?`).run(row.data, row.k);
+      db.prepare(`UPDATE ${table} SET data = ? WHERE rowid = ?`).run(row.data, row.k);
       changed++;
     }
   }

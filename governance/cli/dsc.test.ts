@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 test("--help on every command, with an example, exits 0", async () => {
-  for (const cmd of [[], ["change"], ["sign"], ["verify"], ["up"], ["status"], ["pause"], ["announce"], ["verify-announcement"], ["consortium", "deploy"]]) {
+  for (const cmd of [[], ["change"], ["sign"], ["verify"], ["up"], ["status"], ["pause"], ["unpause"], ["announce"], ["verify-announcement"], ["consortium", "deploy"]]) {
     const r = await dsc(...cmd, "--help");
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toMatch(/Example/);
@@ -127,4 +127,31 @@ test("announce at fleet with two DSPs, then anyone verifies it; unknown content 
   expect((await dsc("verify-announcement", "--content-file", other, ...common)).code).toBe(EXIT.refused);
   const one = await dsc("announce", "--content-file", other, "--uri", "u", "--key-file", keyFiles[0], "--payer-key-file", payer, ...common);
   expect(one).toMatchObject({ code: EXIT.refused, err: expect.stringMatching(/fleet approval needs 2 of 3 DSPs/) });
+});
+
+test("unpause: refused without a Board member, naming who signed; with all three DSPs and one Board member it lifts an agent's pause; again it has nothing to do", async () => {
+  const chainArgs = ["--rpc", rpc, "--deployment", deploymentFile];
+  const file = (name: string, key: string) => {
+    const f = path.join(dir, `${name}.key`);
+    fs.writeFileSync(f, key + "\n", { mode: 0o600 });
+    return ["--key-file", f];
+  };
+  const dsps = [...file("dsp1a", DEV_KEYS.dsp1[0]), ...file("dsp1b", DEV_KEYS.dsp1[1]), ...file("dsp2", DEV_KEYS.dsp2[0]), ...file("dsp3", DEV_KEYS.dsp3[0])];
+  const payer = ["--payer-key-file", file("payer", DEV_KEYS.deployer)[1]];
+  const paused = await dsc("pause", "--reason", "drift in gamma: the unpause test", "--agent-key-file", file("agent3", DEV_KEYS.agents[2])[1], ...chainArgs);
+  expect(paused.code).toBe(EXIT.ok);
+
+  const refused = await dsc("unpause", ...dsps, ...payer, ...chainArgs);
+  expect(refused.code).toBe(EXIT.refused);
+  expect(refused.err).toMatch(/critical transaction and needs 3 of 3 DSPs and 1 of 2 Board members; signed for DSP-1, DSP-2, DSP-3/);
+  expect(JSON.parse((await dsc("status", ...chainArgs, "--json")).out).paused).toBe(true);
+
+  const lifted = await dsc("unpause", ...dsps, ...file("board1", DEV_KEYS.board[0]), ...payer, ...chainArgs, "--json");
+  expect(lifted.code).toBe(EXIT.ok);
+  const gamma = JSON.parse(fs.readFileSync(deploymentFile, "utf8")).dsps[2].safe as string;
+  expect(JSON.parse(lifted.out)).toMatchObject({ unpaused: true, pausedBy: gamma });
+  expect(JSON.parse((await dsc("status", ...chainArgs, "--json")).out).paused).toBe(false);
+
+  expect(await dsc("unpause", ...dsps, ...payer, ...chainArgs)).toMatchObject({ code: EXIT.ok, out: "nothing to do: the federation is not paused\n" });
+  expect(await dsc("unpause", ...payer, ...chainArgs)).toMatchObject({ code: EXIT.badInput });
 });

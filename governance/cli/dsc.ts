@@ -205,6 +205,25 @@ export function program(): Command {
   const collect = (v: string, all: string[]) => [...all, v];
   chainOptions(
     dsc
+      .command("unpause")
+      .description("lift the Guardian's pause: a critical Consortium Safe transaction signed by all three DSPs and one Board member")
+      .option("--key-file <file>", "an owner's key (repeat: DSP Safe owners of all three DSPs, one Board member)", collect, [])
+      .option("--payer-key-file <file>", "a funded key paying the transaction (or env DSC_PAYER_KEY)")
+      .addHelpText("after", "\nExample: dsc unpause --key-file dsp1.key --key-file dsp2.key --key-file dsp3.key --key-file board1.key --payer-key-file payer.key"),
+  ).action(async (o: ChainOpts & { keyFile: string[]; payerKeyFile?: string }) => {
+    const { readKey } = await import("./inputs");
+    if (o.keyFile.length === 0) throw new InputError("give the owners' keys with --key-file <file> (repeat it): all three DSPs and one Board member");
+    const keys = o.keyFile.map((f) => readKey(f, "DSC_SIGNER_KEY", "signer"));
+    const payer = readKey(o.payerKeyFile, "DSC_PAYER_KEY", "payer");
+    const chain = await openChain(o);
+    await chain.assertReachable();
+    const { unpause } = await import("./unpause");
+    const r = await unpause(chain, keys, payer);
+    say(o.json, r, r.unpaused ? `unpaused (the pause was set by ${r.pausedBy}; ${r.transaction})` : `nothing to do: ${r.reason}`);
+  });
+
+  chainOptions(
+    dsc
       .command("announce")
       .description("post an announcement for the Consortium Safe (fleet: approved by the owners whose key files are given)")
       .requiredOption("--content-file <file>", "the announcement's content (its keccak256 is posted)")

@@ -1,5 +1,5 @@
 import { Interface } from "ethers";
-import { GUARDIAN_ABI, backoffMs, revertName } from "./pauser";
+import { GUARDIAN_ABI, afterPausedRead, backoffMs, revertName } from "./pauser";
 import { MAX_REASON_LENGTH, pauseReason } from "./breach";
 
 describe("pausing", () => {
@@ -15,6 +15,19 @@ describe("pausing", () => {
     expect(revertName({ data: data("InCooldown", ["0x" + "2".repeat(40), 5n]) })).toBe("InCooldown");
     expect(revertName({ data: "0xdeadbeef" })).toBeUndefined();
     expect(revertName(new Error("connect ECONNREFUSED"))).toBeUndefined();
+  });
+
+  test("a Guardian read begun before our pause settled says nothing; a later unpaused read makes us idle again", () => {
+    const settledAt = 1000;
+    const ours = { state: "paused-by-us" as const, paused: true };
+    expect(afterPausedRead(ours, { paused: false, readAt: 999 }, settledAt)).toBeUndefined();
+    expect(afterPausedRead(ours, { paused: false, readAt: 1000 }, settledAt)).toBeUndefined();
+    expect(afterPausedRead(ours, { paused: true, readAt: 1001 }, settledAt)).toEqual({ state: "paused-by-us", paused: true });
+    expect(afterPausedRead(ours, { paused: false, readAt: 1001 }, settledAt)).toEqual({ state: "idle", paused: false });
+    expect(afterPausedRead({ state: "already-paused", paused: true }, { paused: false, readAt: 1001 }, settledAt)).toEqual({ state: "idle", paused: false });
+    // While a pause is under way the read is recorded, the state is not ours to change.
+    expect(afterPausedRead({ state: "pausing", paused: false }, { paused: false, readAt: 5 }, 0)).toEqual({ state: "pausing", paused: false });
+    expect(afterPausedRead({ state: "idle", paused: undefined }, { paused: true, readAt: 5 }, 0)).toEqual({ state: "idle", paused: true });
   });
 
   test("a reason names region, detector and object, and is cut to the bound", () => {

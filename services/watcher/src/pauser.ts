@@ -46,6 +46,21 @@ export interface PauseStatus {
 }
 
 /**
+ * What a read of Guardian.paused() that began at `readAt` (ms) tells, or undefined when it tells nothing: a read
+ * begun before our pause settled (at `settledAt`) may still show the old state. Unpaused after a settled pause (by
+ * the Board's critical transaction) means the next breach pauses again.
+ */
+export function afterPausedRead(
+  status: Pick<PauseStatus, "state" | "paused">,
+  read: { paused: boolean; readAt: number },
+  settledAt: number,
+): Pick<PauseStatus, "state" | "paused"> | undefined {
+  if (read.readAt <= settledAt) return undefined;
+  const settled = status.state === "paused-by-us" || status.state === "already-paused";
+  return { paused: read.paused, state: !read.paused && settled ? "idle" : status.state };
+}
+
+/**
  * Calls Guardian.pause(reason) for the first breach while the federation is not paused; once per breach, never
  * when already paused, retrying a failed call with backoff. Breaches found while a pause is under way or already
  * in force are recorded (log, status, metric) but send nothing.
@@ -91,11 +106,9 @@ export class Pauser {
 
   /** The Guardian's state as read by a chain poll that began at `readAt` (ms). */
   observePaused(paused: boolean, readAt: number): void {
-    // Unpaused since (by the Board's critical transaction): the next breach pauses again. A poll that began
-    // before the pause was settled may still have read the old state; it says nothing.
-    const settled = this.status.state === "paused-by-us" || this.status.state === "already-paused";
-    if (!paused && settled && readAt > this.settledAt) this.status.state = "idle";
-    this.status.paused = paused;
+    const next = afterPausedRead(this.status, { paused, readAt }, this.settledAt);
+    if (!next) return;
+    Object.assign(this.status, next);
     this.metrics.paused.set(paused ? 1 : 0);
   }
 

@@ -7,7 +7,7 @@ import { Version } from "./lww";
 import { PeerLink, PeerSession, SessionHost } from "./peerSession";
 import { ShardedStore, WriterDocs } from "./shards";
 import { MAX_COUNTER } from "./slotShape";
-import { GuardLimits, inspectUpdate, UpdateRefusal } from "./updateGuard";
+import { clientGroupsBeyond, GuardLimits, inspectUpdate, UpdateRefusal } from "./updateGuard";
 import { DurableLog, LogRow } from "./updateLog";
 import { DirectoryTrust, KeyDirectory, WriterTrust } from "./writerTrust";
 
@@ -321,6 +321,8 @@ export class Replica implements SessionHost {
       return this.refuse("malformed", from, "?", (error as Error).message);
     }
     const { writer: name, shard } = envelope;
+    const flood = clientGroupsBeyond(envelope.update, this.limits.maxClientsPerWriterShard);
+    if (flood) return this.refuse(flood.reason, from, name, flood.detail);
     if (!parseNodeName(name) || !this.trust.knows(name)) return this.refuse("unknown_writer", from, name, "no certificate of the federation CA names this writer");
     const writer = this.store.writer(name) as WriterDocs;
     const doc = writer.docs[shard];

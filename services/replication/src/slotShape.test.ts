@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { checkSlot, isJsonSafe } from "./slotShape";
-import { inspectUpdate, SLOTS_MAP } from "./updateGuard";
+import { clientFlood } from "./testing/byzantine";
+import { clientGroupsBeyond, inspectUpdate, SLOTS_MAP } from "./updateGuard";
 import { shardOf } from "./keys";
 
 const limits = { maxWall: 1_000_000, maxCounter: 2 ** 32, maxValueBytes: 1024, maxClients: 3 };
@@ -83,5 +84,16 @@ describe("update guard", () => {
     const before = Y.encodeStateVector(doc);
     doc.getMap(SLOTS_MAP).delete(key);
     expect(verdict(Y.encodeStateAsUpdate(doc, before))).toBe("content");
+  });
+
+  test("an update with more client groups than a document may hold is refused from its first varint", () => {
+    const flood = clientFlood(5, "c", shard, 1);
+    expect(clientGroupsBeyond(flood, 4)).toEqual({ ok: false, reason: "client_ids", detail: "5 Yjs client groups in one update (at most 4 per writer and shard)" });
+    expect(clientGroupsBeyond(flood, 5)).toBeUndefined();
+    expect(clientGroupsBeyond(update((m) => m.set(key, { w: 1, c: 0, v: {} })), 1)).toBeUndefined();
+    // Only the count is read: a 320,000-group header over nothing is refused as a flood, not decoded.
+    const header = new Uint8Array([0x80, 0xc4, 0x13]);
+    expect(clientGroupsBeyond(header, 64)?.reason).toBe("client_ids");
+    expect(clientGroupsBeyond(new Uint8Array(), 64)?.reason).toBe("malformed");
   });
 });

@@ -1,3 +1,4 @@
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { shardOf } from "./keys";
 import { checkSlot, SlotLimits, SlotRefusal } from "./slotShape";
@@ -19,6 +20,23 @@ export interface GuardLimits extends SlotLimits {
 }
 
 export type GuardResult = { ok: true; newClients: number } | { ok: false; reason: UpdateRefusal; detail: string };
+
+/**
+ * The first thing checked of a peer's update, before its signature, its metadata or its structs
+ * are decoded (each of those costs seconds for a 25 MB update): a Yjs v1 update opens with the
+ * number of client groups it holds, and Yjs writes one group per client, so more groups than a
+ * writer's document of a shard may ever hold clients cannot be honest. Reads one varint.
+ */
+export function clientGroupsBeyond(update: Uint8Array, maxClients: number): Extract<GuardResult, { ok: false }> | undefined {
+  let groups: number;
+  try {
+    groups = decoding.readVarUint(decoding.createDecoder(update));
+  } catch {
+    return { ok: false, reason: "malformed", detail: "not a Yjs update (no client group count)" };
+  }
+  if (groups <= maxClients) return undefined;
+  return { ok: false, reason: "client_ids", detail: `${groups} Yjs client groups in one update (at most ${maxClients} per writer and shard)` };
+}
 
 /** `known`: the client ids (with their clocks) the writer's document already holds. */
 export function inspectUpdate(update: Uint8Array, shard: number, known: ReadonlyMap<number, number>, limits: GuardLimits): GuardResult {

@@ -6,6 +6,7 @@ import { gcpSettingsSchema } from "../components/cluster/gcp";
 import { DEFAULT_RENDER_ROOT } from "../components/cluster/local";
 import { agentKeyProblem, chainSchema } from "../components/guardian/spec";
 import { certificatePemSchema, jwksSchema, privateKeyPemSchema, replicationConfigSchema } from "../components/replication/spec";
+import { resourcesSchema } from "../components/workload/hardening";
 import { imageRefSchema } from "../components/workload/image";
 import { formatIssues, kubernetesVersionSchema, nodePoolSchema, ownershipSchema } from "../components/validation";
 
@@ -88,12 +89,18 @@ const regionalKeys = {
 const awsStack = z.object({ cloud: z.literal("aws"), aws: awsSettingsSchema, ...regionalKeys }).strict();
 const azureStack = z.object({ cloud: z.literal("azure"), azure: azureSettingsSchema, ...regionalKeys }).strict();
 const gcpStack = z.object({ cloud: z.literal("gcp"), gcp: gcpSettingsSchema, ...regionalKeys }).strict();
+/**
+ * One region of the local stack: its DSP and, optionally, its own replication container resources (what an
+ * `operational` change of one region edits; `dsc:replication` applies to all three, which makes it a critical one).
+ */
+const localRegionSchema = z.object({ dsp: ownershipSchema.shape.dsp, replicationResources: resourcesSchema.optional() }).strict();
+
 const localStack = z.object({
   cloud: z.literal("local"),
   local: z
     .object({
       renderRoot: z.string().min(1).default(DEFAULT_RENDER_ROOT),
-      regions: z.object({ alpha: z.object({ dsp: ownershipSchema.shape.dsp }), beta: z.object({ dsp: ownershipSchema.shape.dsp }), gamma: z.object({ dsp: ownershipSchema.shape.dsp }) }).strict(),
+      regions: z.object({ alpha: localRegionSchema, beta: localRegionSchema, gamma: localRegionSchema }).strict(),
     })
     .strict(),
   /** Set: each region applies to the local cluster whose kubeconfig is `<dir>/<region>/kubeconfig` (scripts/kube); unset: YAML is rendered. */

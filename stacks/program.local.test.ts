@@ -68,6 +68,21 @@ describe("local stack (Pulumi.local.yaml) under the mock runtime", () => {
     expect(dirs).toEqual(REGIONS.map((r) => path.resolve("/tmp/dsc-render", r)));
   });
 
+  it("gives one region its own replication resources when dsc:local sets them, the others keep dsc:replication's", async () => {
+    const resources = { cpuRequest: "300m", cpuLimit: "2", memoryRequest: "384Mi", memoryLimit: "2Gi" };
+    const regions = { alpha: { dsp: "dsp-1" }, beta: { dsp: "dsp-2", replicationResources: resources }, gamma: { dsp: "dsp-3" } };
+    const other = await runMockedStack("local", { config: { "dsc:local": JSON.stringify({ regions }) } });
+    const limits = (r: MockedStackRun, region: string) => {
+      const sts = r.resources.find((x) => x.type === "kubernetes:apps/v1:StatefulSet" && x.name === `${region}-replication-sts`);
+      return (sts?.inputs as { spec: { template: { spec: { containers: { resources: { limits: Record<string, string> } }[] } } } }).spec.template.spec.containers[0].resources.limits;
+    };
+    expect(limits(other, "beta")).toEqual({ cpu: "2", memory: "2Gi" });
+    expect(limits(other, "alpha")).toEqual(limits(run, "alpha"));
+    expect(limits(other, "gamma")).toEqual(limits(run, "gamma"));
+    expect(limits(run, "beta")).toEqual(limits(run, "alpha"));
+    await expect(runMockedStack("local", { config: { "dsc:local": JSON.stringify({ regions: { ...regions, beta: { dsp: "dsp-2", replicationResources: { cpuLimit: "lots" } } } }) } })).rejects.toThrow(/dsc:local\.regions\.beta\.replicationResources\.cpuLimit/);
+  });
+
   it("needs every region's agent key", async () => {
     await expect(runMockedStack("local", { config: { "dsc:watcherAgentKeys": JSON.stringify({ alpha: "0x" + "1".repeat(64) }) } })).rejects.toThrow(
       /dsc:watcherAgentKeys\.beta: missing[\s\S]*dsc:watcherAgentKeys\.gamma: missing/,

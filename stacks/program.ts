@@ -114,6 +114,12 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
   return replication;
 }
 
+/** The stack's settings as one region of the local stack gets them (its own replication resources, when set). */
+function regionOverrides(cfg: LocalStackConfig, region: (typeof REGIONS)[number]): LocalStackConfig {
+  const resources = cfg.local.regions[region].replicationResources;
+  return resources === undefined ? cfg : { ...cfg, replication: { ...cfg.replication, resources } };
+}
+
 /** All three regions in one stack, each rendered to its own directory, their peers wired straight to each other. */
 function localFederation(cfg: LocalStackConfig): Record<string, unknown> {
   const clusters = REGIONS.map(
@@ -128,7 +134,7 @@ function localFederation(cfg: LocalStackConfig): Record<string, unknown> {
   const endpoints = clusters.map((c) => ({ name: c.owner.region, url: peerUrl(replicationSettings(cfg, c)) }));
   const regions = Object.fromEntries(
     clusters.map((cluster) => {
-      const replication = installWorkloads(cfg, cluster, endpoints.filter((e) => e.name !== cluster.owner.region));
+      const replication = installWorkloads(regionOverrides(cfg, cluster.owner.region), cluster, endpoints.filter((e) => e.name !== cluster.owner.region));
       const outputs = { dsp: cluster.owner.dsp, renderDirectory: cluster.renderDirectory, replicationEndpoint: replication.apiEndpoint, [PEER_ENDPOINT_OUTPUT]: replication.peerEndpoint };
       return [cluster.owner.region, outputs];
     }),

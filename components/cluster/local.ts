@@ -68,7 +68,10 @@ export class LocalCluster extends pulumi.ComponentResource implements DspCluster
     this.kubeconfig = pulumi.secret(kubeconfig);
     this.provider = new k8s.Provider(
       `${name}-k8s`,
-      valid.renderDirectory !== undefined ? { renderYamlToDirectory: valid.renderDirectory } : { kubeconfig: this.kubeconfig },
+      // A field taken over with `kubectl edit` is taken back by the next update instead of failing as a server-side
+      // apply conflict (the program is the source of truth for what it sets). In the program, not the environment:
+      // `npm start` and an operator's own `dsc change local` must plan the same provider.
+      valid.renderDirectory !== undefined ? { renderYamlToDirectory: valid.renderDirectory } : { kubeconfig: this.kubeconfig, enablePatchForce: true },
       { parent: this },
     );
     this.registerOutputs({

@@ -74,6 +74,9 @@ test("sign: a bundle gets a Board signature from a key file, and the same key ag
   const first = await dsc("sign", b, "--key-file", keyFile, "--rpc", rpc, "--deployment", deploymentFile, "--json");
   expect(first.code).toBe(EXIT.ok);
   expect(JSON.parse(first.out)).toMatchObject({ signatures: 1, notes: [expect.stringMatching(/added the signature of Board member/)] });
+  // commander would keep only the last of two; the second signer would be lost without a word.
+  const twice = await dsc("sign", b, "--key-file", keyFile, "--key-file", path.join(dir, "board2.key"), "--rpc", rpc, "--deployment", deploymentFile);
+  expect(twice).toMatchObject({ code: EXIT.badInput, err: expect.stringMatching(/--key-file is given twice .*run dsc sign once per signer/) });
   const again = await dsc("sign", b, "--key-file", keyFile, "--rpc", rpc, "--deployment", deploymentFile);
   expect(again.out).toMatch(/already signed: nothing changed/);
 

@@ -4,7 +4,7 @@
  * stdout (one JSON document with --json). Exit codes: governance/cli/exit.ts, documented in governance/README.md.
  */
 import path from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { EXIT, InputError, exitCodeOf } from "./exit";
 import { rotateCommands } from "./rotate";
 
@@ -35,6 +35,12 @@ async function openChain(o: ChainOpts) {
   if (!/^https?:\/\//.test(o.rpc)) throw new InputError(`--rpc ${o.rpc} is not an http(s) URL`);
   return new Chain(httpEip1193(o.rpc), deployment);
 }
+
+/** An option parser that refuses a second use (commander would keep the last one silently). */
+const onlyOnce = (flag: string, hint: string) => (value: string, previous: string | undefined): string => {
+  if (previous !== undefined) throw new InvalidArgumentError(`${flag} is given twice (${previous}, ${value}): ${hint}`);
+  return value;
+};
 
 function say(json: boolean | undefined, result: unknown, human: string): void {
   process.stdout.write(json ? JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n" : human + "\n");
@@ -87,7 +93,7 @@ export function program(): Command {
     dsc
       .command("sign <bundle>")
       .description("add one owner's signature (a Board key, a DSP Safe owner's key) or import signatures made elsewhere")
-      .option("--key-file <file>", "the signer's key (or env DSC_SIGNER_KEY)")
+      .option("--key-file <file>", "the signer's key (or env DSC_SIGNER_KEY); one per run", onlyOnce("--key-file", "run dsc sign once per signer"))
       .option("--import <file>", "JSON {\"signatures\": \"0x…\"} (a Safe-format set, e.g. protocol-kit's encodedSignatures()) or {\"signer\": \"0x…\", \"data\": \"0x…\"}")
       .addHelpText("after", "\nExamples: dsc sign changes/alpha-42 --key-file ~/dsp1-owner1.key\n          dsc sign changes/alpha-42 --import safe-wallet-signatures.json"),
   ).action(async (bundle: string, o: ChainOpts & { keyFile?: string; import?: string }) => {

@@ -44,8 +44,10 @@ export interface GateWorkspace {
 export function gateEnv(projectRoot: string, toolchainRoot: string, stackName: string, given: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(given)) if (v !== undefined) env[k] = v;
-  env.PULUMI_BACKEND_URL ??= `file://${path.join(projectRoot, ".state", "backend")}`;
-  env.PULUMI_HOME ??= path.join(projectRoot, ".state", "pulumi-home");
+  // The same state folder as npm start's (scripts/local-up.sh): DSC_STATE_DIR, else <project>/.state.
+  const state = path.resolve(env.DSC_STATE_DIR || path.join(projectRoot, ".state"));
+  env.PULUMI_BACKEND_URL ??= `file://${path.join(state, "backend")}`;
+  env.PULUMI_HOME ??= path.join(state, "pulumi-home");
   if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
     if (stackName !== "local") {
       throw new Error(`stack ${stackName}: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE (only the local stack has a default passphrase)`);

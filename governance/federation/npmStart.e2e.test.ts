@@ -6,17 +6,16 @@
  * is driven in headless Chromium along the way (no console error, three healthy regions, alpha down after its kill,
  * the pause), with a screenshot under the state folder and a copy at .state/federation-page.png.
  *
- * NOT YET RUN: written while the toolchain was being built cold on this machine, so it has never passed and is kept
- * out of the suite (its name does not end in .test.ts). Run it by hand once `npm run toolchain` is done:
- *   npx jest --testMatch '**' --testPathIgnorePatterns '/node_modules/' governance/federation/npmStart.e2e.ts
- * and rename it to npmStart.e2e.test.ts when it passes. Not covered yet: the operational change in beta signed as
- * DSP-2, the fleet change refused while paused, the Board-signed critical unpause.
+ * In between, on that federation, the gate as the ready summary tells a user to use it: an operational change of
+ * beta alone signed by DSP-2 and applied with `dsc up`; after the breach, a fleet change refused while paused and
+ * applied once a Board-signed critical unpause lifts the pause.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { parseDocument } from "yaml";
 import { requireToolchain } from "../../test/engine/toolchain";
 import { PROJECT_ROOT } from "../gate/workspace";
 import { readRunRecord, isAlive, type RunRecord } from "./stateDir";
@@ -65,6 +64,38 @@ const readDoc = async (region: string, doc: string) => {
   const res = await api(region, doc);
   return res.status === 200 ? await res.text() : undefined;
 };
+
+const kubectl = (region: string, ...args: string[]) =>
+  execFileSync(path.join(PROJECT_ROOT, ".toolchain", "bin", "kubectl"), ["--kubeconfig", path.join(state, "kube", region, "kubeconfig"), ...args], { encoding: "utf8", timeout: 30_000 });
+
+/** `npx dsc …` as the ready summary tells a user to run it (its exports set), with the output of both streams. */
+function dsc(...args: string[]): { code: number | null; out: string } {
+  const env = { ...userEnv(), DSC_STATE_DIR: state, DSC_RPC_URL: record.endpoints.rpc, DSC_DEPLOYMENT: path.join(state, "consortium.json") };
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "governance", "cli", "bin", "dsc"), ...args], { cwd: PROJECT_ROOT, env, encoding: "utf8", timeout: 300_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+const key = (name: string) => path.join(state, "local", "keys", `${name}.key`);
+const configFile = () => path.join(state, "local", "Pulumi.local.yaml");
+
+/**
+ * Edits the local stack's config file in place (what the user edits). Failsafe schema: every scalar stays the
+ * string it was written as (the core schema reads the 0x… addresses as hex numbers and writes them back changed).
+ */
+function editConfig(at: string[], value: unknown): void {
+  const doc = parseDocument(readFileSync(configFile(), "utf8"), { schema: "failsafe" });
+  doc.setIn(["config", ...at], doc.createNode(value));
+  writeFileSync(configFile(), doc.toString());
+}
+
+/** dsc change, each signer's dsc sign, dsc up: the up's result. */
+function change(name: string, agent: string, signers: string[]): { bundle: string; made: string; up: { code: number | null; out: string } } {
+  const bundle = path.join(state, "changes", name);
+  const made = dsc("change", "local", "--config-file", configFile(), "--bundle", bundle, "--agent-key-file", key(agent));
+  expect([made.code, made.out]).toEqual([0, expect.stringContaining(`bundle ${bundle}`)]);
+  for (const signer of signers) expect(dsc("sign", bundle, "--key-file", key(signer)).code).toBe(0);
+  return { bundle, made: made.out, up: applyBundle(bundle) };
+}
+const applyBundle = (bundle: string) => dsc("up", bundle, "--stack", "local", "--config-file", configFile(), "--payer-key-file", key("deployer"));
 
 /** Every pid in this process group and every process whose command line names the state folder. */
 function leftovers(): string[] {
@@ -174,13 +205,20 @@ describe("npm start, as a user runs it", () => {
     await page!.waitForSelector('#map g[data-region="alpha"][data-health="healthy"]', { timeout: 60_000 });
   });
 
+  it("an operational change of beta alone, signed by DSP-2 only, is applied with dsc up", () => {
+    editConfig(["dsc:local", "regions", "beta", "replicationResources"], { cpuRequest: "300m", cpuLimit: "1500m", memoryRequest: "384Mi", memoryLimit: "2Gi" });
+    const { made, up } = change("beta-resources", "agent2", ["dsp2-owner1"]);
+    expect(made).toMatch(/tier operational, regions beta;/);
+    expect([up.code, up.out]).toEqual([0, expect.stringMatching(/succeeded: \{"same":\d+,"update":1\} \(recorded in 0x[0-9a-f]{64}\)/)]);
+    const limits = kubectl("beta", "-n", "dsc-replication-beta", "get", "statefulset/replication", "-o", "jsonpath={.spec.template.spec.containers[0].resources.limits}");
+    expect(JSON.parse(limits)).toEqual({ cpu: "1500m", memory: "2Gi" });
+    expect(JSON.parse(kubectl("alpha", "-n", "dsc-replication-alpha", "get", "statefulset/replication", "-o", "jsonpath={.spec.template.spec.containers[0].resources.limits}"))).not.toEqual({ cpu: "1500m", memory: "2Gi" });
+  });
+
+  const status = () => JSON.parse(dsc("status", "--json").out) as { paused: boolean };
+
   it("a drift breach in alpha's cluster: a watcher pauses the federation, and the page shows it", async () => {
-    const kubectl = path.join(PROJECT_ROOT, ".toolchain", "bin", "kubectl");
-    execFileSync(kubectl, ["--kubeconfig", path.join(state, "kube", "alpha", "kubeconfig"), "-n", "dsc-replication-alpha", "label", "statefulset/replication", "backdoor=1"]);
-    const status = () =>
-      JSON.parse(
-        execFileSync(process.execPath, [path.join(PROJECT_ROOT, "governance", "cli", "bin", "dsc"), "status", "--json", "--rpc", record.endpoints.rpc, "--deployment", path.join(state, "consortium.json")], { cwd: PROJECT_ROOT, encoding: "utf8" }),
-      ) as { paused: boolean };
+    kubectl("alpha", "-n", "dsc-replication-alpha", "label", "statefulset/replication", "backdoor=1");
     await until("the Guardian paused", 120_000, () => status().paused || undefined);
     await page!.waitForSelector('#guardian[data-state="paused"]', { timeout: 30_000 });
     expect(await page!.locator("#guardian").textContent()).toMatch(/drift/);
@@ -189,6 +227,23 @@ describe("npm start, as a user runs it", () => {
     await page!.screenshot({ path: shot, fullPage: true });
     mkdirSync(path.join(PROJECT_ROOT, ".state"), { recursive: true });
     copyFileSync(shot, path.join(PROJECT_ROOT, ".state", "federation-page.png"));
+  });
+
+  it("while paused a fleet change with its two DSPs' signatures is refused; after a critical unpause (three DSPs and a Board member) it applies", async () => {
+    editConfig(["dsc:images", "replication"], "ghcr.io/dsc-federation/replication:0.1.1");
+    const fleet = change("fleet-image", "agent1", ["dsp1-owner1", "dsp1-owner2", "dsp2-owner1"]);
+    expect(fleet.made).toMatch(/tier fleet, regions alpha, beta, gamma;/);
+    expect(fleet.up.code).not.toBe(0);
+    expect(fleet.up.out).toMatch(/refused:[\s\S]*the federation is paused by the Guardian: only a critical approval can be recorded until a critical unpause/);
+    kubectl("alpha", "-n", "dsc-replication-alpha", "label", "statefulset/replication", "backdoor-"); // the operator undoes the drift first
+    const unpaused = dsc("unpause", ...["dsp1-owner1", "dsp1-owner2", "dsp2-owner1", "dsp3-owner1", "board1"].flatMap((k) => ["--key-file", key(k)]), "--payer-key-file", key("deployer"));
+    expect([unpaused.code, unpaused.out]).toEqual([0, expect.stringMatching(/^unpaused /m)]);
+    expect(status().paused).toBe(false);
+    await page!.waitForSelector('#guardian[data-state="running"]', { timeout: 30_000 });
+    const again = applyBundle(fleet.bundle);
+    expect([again.code, again.out]).toEqual([0, expect.stringMatching(/succeeded: \{"same":\d+,"update":3\}/)]);
+    expect(kubectl("gamma", "-n", "dsc-replication-gamma", "get", "statefulset/replication", "-o", "jsonpath={.spec.template.spec.containers[0].image}")).toBe("ghcr.io/dsc-federation/replication:0.1.1");
+    expect(problems).toEqual([]);
   });
 
   it("a second npm start on the running federation says so and starts nothing", () => {

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { EXIT, InputError, exitCodeOf } from "./exit";
+import { federationCommands } from "./federation";
 import { rotateCommands } from "./rotate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -289,6 +290,7 @@ export function program(): Command {
   });
 
   rotateCommands(dsc, { chainOptions, openChain, say });
+  federationCommands(dsc);
 
   return dsc;
 }

@@ -170,6 +170,7 @@ export async function startFederation(o: FederationOptions): Promise<RunningFede
       ...REGIONS.flatMap((r) => ["--replication", `${r}=${replication[r]}`]),
       "--token-file", statusTokenFile,
       "--listen", `127.0.0.1:${ports.statusPage}`,
+      "--changes", path.join(o.state, "changes"), // where dsc change writes its bundles (the ready summary's)
     ]),
     env: baseEnv(),
     cwd: o.projectRoot,

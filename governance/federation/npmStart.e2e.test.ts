@@ -235,6 +235,10 @@ describe("npm start, as a user runs it", () => {
     expect(fleet.made).toMatch(/tier fleet, regions alpha, beta, gamma;/);
     expect(fleet.up.code).not.toBe(0);
     expect(fleet.up.out).toMatch(/refused:[\s\S]*the federation is paused by the Guardian: only a critical approval can be recorded until a critical unpause/);
+    // The status page lists the refused bundle as pending: its tier, its signers, nothing missing.
+    const row = page!.locator('#bundles tr[data-bundle="fleet-image"]');
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toMatch(/fleet.*DSP-1, DSP-2.*nothing: ready for dsc up/);
     kubectl("alpha", "-n", "dsc-replication-alpha", "label", "statefulset/replication", "backdoor-"); // the operator undoes the drift first
     const unpaused = dsc("unpause", ...["dsp1-owner1", "dsp1-owner2", "dsp2-owner1", "dsp3-owner1", "board1"].flatMap((k) => ["--key-file", key(k)]), "--payer-key-file", key("deployer"));
     expect([unpaused.code, unpaused.out]).toEqual([0, expect.stringMatching(/^unpaused /m)]);
@@ -242,6 +246,7 @@ describe("npm start, as a user runs it", () => {
     await page!.waitForSelector('#guardian[data-state="running"]', { timeout: 30_000 });
     const again = applyBundle(fleet.bundle);
     expect([again.code, again.out]).toEqual([0, expect.stringMatching(/succeeded: \{"same":\d+,"update":3\}/)]);
+    await page!.locator('#bundles tr[data-bundle="fleet-image"]').waitFor({ state: "detached", timeout: 15_000 });
     expect(kubectl("gamma", "-n", "dsc-replication-gamma", "get", "statefulset/replication", "-o", "jsonpath={.spec.template.spec.containers[0].image}")).toBe("ghcr.io/dsc-federation/replication:0.1.1");
     expect(problems).toEqual([]);
   });

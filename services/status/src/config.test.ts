@@ -27,9 +27,11 @@ test("every setting comes from DSC_* when its flag is absent, and a flag wins ov
     DSC_STATUS_TOKEN_FILE: "tok",
     DSC_STATUS_LISTEN: "0.0.0.0:9000",
     DSC_STATUS_POLL_INTERVAL_MS: "250",
+    DSC_STATUS_CHANGES_DIR: "/state/changes",
   };
   const fromEnv = parse([], env);
-  expect(fromEnv.ok && fromEnv.config).toMatchObject({ deploymentFile: "env.json", rpcUrl: "http://127.0.0.1:9545", tokenFile: "tok", host: "0.0.0.0", port: 9000, pollIntervalMs: 250 });
+  expect(fromEnv.ok && fromEnv.config).toMatchObject({ deploymentFile: "env.json", rpcUrl: "http://127.0.0.1:9545", tokenFile: "tok", host: "0.0.0.0", port: 9000, pollIntervalMs: 250, changesDir: "/state/changes" });
+  expect(parse([...base, "--changes", "c"], env)).toMatchObject({ ok: true, config: { changesDir: "c" } });
   expect(fromEnv.ok && fromEnv.config.replication.map((r) => r.name)).toEqual(["alpha", "gamma"]);
   const flagWins = parse(["--deployment", "flag.json", "--replication", "beta=http://b:2"], env);
   expect(flagWins.ok && [flagWins.config.deploymentFile, flagWins.config.replication.map((r) => r.name)]).toEqual(["flag.json", ["beta"]]);

@@ -15,6 +15,8 @@ export interface StatusConfig {
   host: string;
   port: number;
   pollIntervalMs: number;
+  /** Where the change bundles are (`<state>/changes`): those not recorded yet are shown with who signed and what is missing. */
+  changesDir?: string;
 }
 
 export interface RawSettings {
@@ -24,6 +26,7 @@ export interface RawSettings {
   tokenFile?: string;
   listen?: string;
   pollInterval?: string;
+  changes?: string;
 }
 
 const ENV: Record<keyof RawSettings, string> = {
@@ -33,6 +36,7 @@ const ENV: Record<keyof RawSettings, string> = {
   tokenFile: "DSC_STATUS_TOKEN_FILE",
   listen: "DSC_STATUS_LISTEN",
   pollInterval: "DSC_STATUS_POLL_INTERVAL_MS",
+  changes: "DSC_STATUS_CHANGES_DIR",
 };
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
@@ -65,6 +69,7 @@ const schema = z.object({
   tokenFile: z.string({ error: "is required: a file holding a replication token with scope `status` (npm run replication:token)" }).min(1),
   listen: listen.default({ host: "127.0.0.1", port: 8088 }),
   pollInterval: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100, "must be at least 100 ms").max(60000, "must be at most 60000 ms").default(1000),
+  changes: z.string().min(1).optional(),
 });
 
 /** Flags over environment; `DSC_STATUS_REPLICATION` is comma-separated. */
@@ -93,7 +98,7 @@ export function resolveConfig(raw: RawSettings): { ok: true; config: StatusConfi
     };
   }
   const v = parsed.data;
-  return { ok: true, config: { deploymentFile: v.deployment, rpcUrl: v.rpc, replication: v.replication, tokenFile: v.tokenFile, host: v.listen.host, port: v.listen.port, pollIntervalMs: v.pollInterval } };
+  return { ok: true, config: { deploymentFile: v.deployment, rpcUrl: v.rpc, replication: v.replication, tokenFile: v.tokenFile, host: v.listen.host, port: v.listen.port, pollIntervalMs: v.pollInterval, ...(v.changes === undefined ? {} : { changesDir: v.changes }) } };
 }
 
 export function command(): Command {
@@ -104,5 +109,6 @@ export function command(): Command {
     .option("--replication <name=url>", `a replication node's API, repeatable, e.g. alpha=https://10.0.0.1:8080 (${ENV.replication}, comma-separated)`, (value: string, previous: string[] = []) => [...previous, value])
     .option("--token-file <file>", `file with a replication token of scope \`status\` (${ENV.tokenFile})`)
     .option("--listen <host:port>", `where to serve the page (${ENV.listen}; default 127.0.0.1:8088)`)
-    .option("--poll-interval <ms>", `how often to poll the nodes and the chain (${ENV.pollInterval}; default 1000)`);
+    .option("--poll-interval <ms>", `how often to poll the nodes and the chain (${ENV.pollInterval}; default 1000)`)
+    .option("--changes <dir>", `the change bundles folder, e.g. .state/changes: bundles not yet recorded are shown with their signers (${ENV.changes}; default none)`);
 }

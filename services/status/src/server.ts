@@ -6,9 +6,10 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { StatusConfig } from "./config";
-import { buildSnapshot, type FederationSnapshot } from "./snapshot";
+import { pendingBundles } from "../../../governance/cli/pendingBundles";
+import { buildSnapshot, recordedDigests, type BundleView, type ChainFacts, type DeploymentFacts, type FederationSnapshot, type Observation } from "./snapshot";
 import { ChainReader, deploymentFacts, fetchNodeReport, readDeployment, readToken } from "./sources";
 
 const PUBLIC_DIR = join(__dirname, "public");
@@ -35,6 +36,14 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
+/** The changes folder's bundles not recorded on the chain yet; none without a folder or a chain to compare with. */
+function bundleViews(changesDir: string | undefined, deployment: DeploymentFacts, chain: Observation<ChainFacts>): BundleView[] {
+  if (changesDir === undefined || !chain.ok) return [];
+  const { board, rules, events } = chain.value;
+  const list = pendingBundles(changesDir, recordedDigests(events), { dsps: deployment.dsps, board, rules }, Math.floor(Date.now() / 1000));
+  return list.map(({ dir, ...rest }) => ({ name: basename(dir), ...rest }));
+}
+
 export async function startStatusServer(config: StatusConfig, log: (line: string) => void = () => {}): Promise<StatusServer> {
   const deployment = readDeployment(config.deploymentFile);
   const facts = deploymentFacts(deployment);
@@ -50,7 +59,7 @@ export async function startStatusServer(config: StatusConfig, log: (line: string
         Promise.all(config.replication.map(async (r) => ({ name: r.name, url: r.url, observation: await fetchNodeReport(r.url, token) }))),
         chain.read(),
       ]);
-      latest = buildSnapshot({ now: Date.now(), deployment: facts, regions, chain: chainFacts });
+      latest = buildSnapshot({ now: Date.now(), deployment: facts, regions, chain: chainFacts, bundles: bundleViews(config.changesDir, facts, chainFacts) });
       return latest;
     })().finally(() => (inFlight = undefined));
     return inFlight;

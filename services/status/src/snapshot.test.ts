@@ -1,4 +1,4 @@
-import { buildSnapshot, linkView, regionView, timeline, timelineEntry, TIMELINE_LIMIT, type ChainEvent, type ChainFacts, type DeploymentFacts, type NodeReport, type Observation, type PeerReport, type RegionInput } from "./snapshot";
+import { buildSnapshot, linkView, recordedDigests, regionView, timeline, timelineEntry, TIMELINE_LIMIT, type ChainEvent, type ChainFacts, type DeploymentFacts, type NodeReport, type Observation, type PeerReport, type RegionInput } from "./snapshot";
 
 const SAFES = ["0x" + "a1".repeat(20), "0x" + "b2".repeat(20), "0x" + "c3".repeat(20)];
 const DSP4 = "0x" + "d4".repeat(20);
@@ -30,7 +30,7 @@ const down = (name: string, error = "ECONNREFUSED"): RegionInput => ({ name, url
 const event = (contract: ChainEvent["contract"], name: string, block: number, args: ChainEvent["args"] = {}, logIndex = 0): ChainEvent => ({ contract, name, block, logIndex, timestamp: 1_700_000_000 + block, tx: `0x${block}`, args });
 const chain = (over: Partial<ChainFacts> = {}): Observation<ChainFacts> => ({
   ok: true,
-  value: { paused: false, pausedBy: ZERO, seats: SAFES.map((dsp, i) => ({ dsp, agent: `0x${String(i + 1).repeat(40)}` })), rules: [{ tier: "critical", dsps: 3, board: 1, regionDsp: false }], events: [], ...over },
+  value: { paused: false, pausedBy: ZERO, board: [], seats: SAFES.map((dsp, i) => ({ dsp, agent: `0x${String(i + 1).repeat(40)}` })), rules: [{ tier: "critical", dsps: 3, board: 1, regionDsp: false }], events: [], ...over },
 });
 const snap = (regions: RegionInput[], c: Observation<ChainFacts> = chain()) => buildSnapshot({ now: 0, deployment, regions, chain: c });
 
@@ -137,4 +137,17 @@ describe("timeline", () => {
 test("the snapshot carries the clock, the chain and the consortium", () => {
   const s = buildSnapshot({ now: Date.UTC(2026, 0, 1), deployment, regions: [up("alpha")], chain: chain() });
   expect(s).toMatchObject({ generatedAt: "2026-01-01T00:00:00.000Z", chainId: 31337, consortium: deployment.consortium });
+});
+
+describe("bundles", () => {
+  test("a bundle is pending until its manifest digest is recorded: the recorded digests, in lower case, from ManifestRecorded only", () => {
+    const events = [event("TierRules", "ManifestRecorded", 3, { digest: "0xABCD" }), event("Guardian", "Paused", 4, { digest: "0xEEEE" }), event("TierRules", "ManifestRecorded", 5, { digest: "0x12ef" })];
+    expect([...recordedDigests(events)]).toEqual(["0xabcd", "0x12ef"]);
+    expect(recordedDigests([]).size).toBe(0);
+  });
+  test("the snapshot shows the bundles it is given, none by default", () => {
+    const bundle = { name: "beta-1", stack: "local", tier: "operational", regions: ["beta"], signed: [], missing: ["beta's DSP, DSP-2"] };
+    expect(snap([up("alpha")]).bundles).toEqual([]);
+    expect(buildSnapshot({ now: 0, deployment, regions: [up("alpha")], chain: chain(), bundles: [bundle] }).bundles).toEqual([bundle]);
+  });
 });

@@ -53,6 +53,8 @@ export interface ChainFacts {
   paused: boolean;
   /** The DSP Safe whose agent paused (zero address when not paused). */
   pausedBy: string;
+  /** The DAO Board's signers. */
+  board: string[];
   /** Per region index: the current DSP Safe and its agent (zero address when none). */
   seats: Array<{ dsp: string; agent: string }>;
   rules: RuleFact[];
@@ -113,6 +115,18 @@ export interface FederationSnapshot {
   agents: Array<{ region: string; dsp: string; dspSafe: string; agent: string }>;
   rules: RuleFact[];
   timeline: TimelineEntry[];
+  /** Change bundles not recorded on the chain yet (none when the server has no changes folder). */
+  bundles: BundleView[];
+}
+
+/** A change bundle awaiting signatures or `dsc up`: public facts of its manifest and signatures file. */
+export interface BundleView {
+  name: string;
+  stack: string;
+  tier: string;
+  regions: string[];
+  signed: string[];
+  missing: string[];
 }
 
 export const TIMELINE_LIMIT = 50;
@@ -218,7 +232,12 @@ function guardianView(deployment: DeploymentFacts, chain: Observation<ChainFacts
   return view;
 }
 
-export function buildSnapshot(input: { now: number; deployment: DeploymentFacts; regions: readonly RegionInput[]; chain: Observation<ChainFacts> }): FederationSnapshot {
+/** The approvals recorded on the chain (ManifestRecorded digests, lower case): bundles with one are not pending. */
+export function recordedDigests(events: readonly ChainEvent[]): Set<string> {
+  return new Set(events.filter((e) => e.contract === "TierRules" && e.name === "ManifestRecorded").map((e) => String(e.args.digest).toLowerCase()));
+}
+
+export function buildSnapshot(input: { now: number; deployment: DeploymentFacts; regions: readonly RegionInput[]; chain: Observation<ChainFacts>; bundles?: readonly BundleView[] }): FederationSnapshot {
   const names = input.regions.map((r) => r.name);
   const regions = input.regions.map((r) => regionView(r, names.filter((n) => n !== r.name)));
   const links: LinkView[] = [];
@@ -238,5 +257,6 @@ export function buildSnapshot(input: { now: number; deployment: DeploymentFacts;
     agents,
     rules: chain.ok ? chain.value.rules : [],
     timeline: chain.ok ? timeline(deployment, chain.value.events) : [],
+    bundles: [...(input.bundles ?? [])],
   };
 }

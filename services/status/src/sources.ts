@@ -113,9 +113,10 @@ export class ChainReader {
       const latest = await this.provider.getBlockNumber();
       // Every call reads that one block, so the state agrees with the events read up to it (a pause and its reason).
       const at = { blockTag: latest };
-      const [paused, pausedBy, seats, rules] = await Promise.all([
+      const [paused, pausedBy, board, seats, rules] = await Promise.all([
         this.guardian.paused(at) as Promise<boolean>,
         this.guardian.pausedBy(at) as Promise<string>,
+        this.rules.boardSigners(at).then((list: string[]) => list.map(String)),
         Promise.all(this.deployment.regions.map(async (_, i) => {
           const dsp = String(await this.rules.dspOf(i, at));
           return { dsp, agent: String(await this.agents.agentOfDsp(dsp, at)) };
@@ -134,7 +135,7 @@ export class ChainReader {
         this.events.push(...(await this.newEvents(this.nextBlock, latest)));
         this.nextBlock = latest + 1;
       }
-      return { ok: true, value: { paused, pausedBy, seats, rules, events: this.events } };
+      return { ok: true, value: { paused, pausedBy, board, seats, rules, events: this.events } };
     } catch (error) {
       const cause = (error as { code?: string; shortMessage?: string }).shortMessage ?? (error as Error).message;
       return { ok: false, error: `chain ${this.provider._getConnection().url}: ${cause}` };

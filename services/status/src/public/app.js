@@ -97,6 +97,10 @@ function drawGuardian(s) {
 function drawTables(s) {
   $("agents").replaceChildren(...s.agents.map((a) => el("tr", {}, el("td", {}, a.region), el("td", {}, a.dsp), el("td", { class: "mono" }, a.agent))));
   $("rules").replaceChildren(...s.rules.map((r) => el("tr", {}, el("td", {}, r.tier), el("td", {}, String(r.dsps)), el("td", {}, String(r.board)), el("td", {}, r.regionDsp ? "required" : "—"))));
+  const bundles = s.bundles.map((b) => el("tr", { "data-bundle": b.name, "data-ready": String(b.missing.length === 0) },
+    el("td", {}, `${b.name} (${b.stack}: ${b.regions.join(", ")})`), el("td", {}, b.tier),
+    el("td", {}, b.signed.join(", ") || "nobody yet"), el("td", { class: "missing" }, b.missing.length ? b.missing.join("; ") : "nothing: ready for dsc up")));
+  $("bundles").replaceChildren(...(bundles.length ? bundles : [el("tr", {}, el("td", { class: "empty", colspan: "4" }, "no bundle awaiting signatures"))]));
   const items = s.timeline.map((t) => el("li", { "data-kind": t.kind }, el("time", { datetime: t.at }, t.at.replace("T", " ").replace(/\.\d+Z$/, "Z")), el("span", { class: "kind" }, t.kind), el("span", {}, `${t.text} (block ${t.block})`)));
   $("timeline").replaceChildren(...(items.length ? items : [el("li", {}, el("span", { class: "empty" }, "no approvals, pauses or rotations yet"))]));
 }

@@ -57,6 +57,9 @@ test("status: owners, groups, rules, pause state, agents and the tier table dige
   expect(s).toMatchObject({ paused: false, tierTableDigest: loadTierTable().digest, threshold: 4 });
   expect(s.dsps.map((d: { name: string }) => d.name)).toEqual(["DSP-1", "DSP-2", "DSP-3"]);
   expect(s.rules).toContainEqual({ tier: "critical", dsps: 3, board: 1, regionDsp: false });
+  // The regions come from a status page; one that does not answer is said so, the rest still prints.
+  const away = await dsc("status", "--rpc", rpc, "--deployment", deploymentFile, "--status-page", "http://127.0.0.1:9/");
+  expect([away.code, away.out]).toEqual([EXIT.ok, expect.stringMatching(/not paused[\s\S]*\n {2}regions: http:\/\/127\.0\.0\.1:9\/ not answering/)]);
 });
 
 test("sign: a bundle gets a Board signature from a key file, and the same key again changes nothing", async () => {

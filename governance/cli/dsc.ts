@@ -176,15 +176,22 @@ export function program(): Command {
   chainOptions(
     dsc
       .command("status")
-      .description("owners, groups, rules, pause state, agents, the tier-table digest, the last recorded manifest per stack, pending bundles")
+      .description("owners, groups, rules, pause state, agents, the tier-table digest, the last recorded manifest per stack, pending bundles, and the regions' health, links and digests")
       .option("--changes <dir>", "the change bundles to list as pending (default .state/changes, or $DSC_STATE_DIR/changes)")
+      .option("--status-page <url>", "the federation's status page, for the regions' health, links and digests (default: the local federation's, when one runs)")
       .addHelpText("after", "\nExample: dsc status --rpc http://127.0.0.1:8545 --json"),
-  ).action(async (o: ChainOpts & { changes?: string }) => {
+  ).action(async (o: ChainOpts & { changes?: string; statusPage?: string }) => {
     const { consortiumStatus, statusText } = await import("./status");
+    const { federationLines, readFederationView } = await import("./federationView");
+    const { isAlive, readRunRecord } = await import("../federation/stateDir");
     const chain = await openChain(o);
-    const changes = path.resolve(o.changes ?? path.join(process.env.DSC_STATE_DIR || path.join(ROOT, ".state"), "changes"));
-    const s = await consortiumStatus(chain, changes);
-    say(o.json, s, statusText(s));
+    const state = process.env.DSC_STATE_DIR || path.join(ROOT, ".state");
+    const s = await consortiumStatus(chain, path.resolve(o.changes ?? path.join(state, "changes")));
+    const run = readRunRecord(state);
+    const statusPage = o.statusPage ?? (run !== undefined && isAlive(run.pid) ? run.endpoints.statusPage : undefined);
+    const federation = statusPage === undefined ? undefined : await readFederationView(statusPage);
+    const regions = federation === undefined ? ["  regions: no local federation runs (npm start), and no --status-page given"] : federation.ok ? federationLines(federation.view) : [`  regions: ${federation.error}`];
+    say(o.json, { ...s, ...(federation === undefined ? {} : { federation: federation.ok ? federation.view : { error: federation.error } }) }, [statusText(s), ...regions].join("\n"));
   });
 
   chainOptions(

@@ -178,6 +178,12 @@ describe("npm start, as a user runs it", () => {
     await page.goto(record.endpoints.statusPage);
     await page.waitForSelector('#map g[data-health="healthy"] >> nth=2', { timeout: 60_000 });
     expect(problems).toEqual([]);
+    // dsc status shows the same regions in the terminal, read from this federation's status page.
+    const text = await until("dsc status with three healthy regions", 30_000, () => {
+      const out = dsc("status").out;
+      return ["alpha", "beta", "gamma"].every((r) => new RegExp(`^    ${r}: healthy, digest `, "m").test(out)) ? out : undefined;
+    });
+    expect(text).toMatch(/^ {4}alpha ↔ beta: up/m);
   });
 
   it("a write through alpha is read through gamma", async () => {

@@ -68,6 +68,9 @@ if [ "$MODE" = kube ]; then
   trap 'exit 143' TERM
   node_ts scripts/kube/cli.ts up --root "$KUBE_ROOT" >&2
   export DSC_LOCAL_KUBECONFIG_DIR="$KUBE_ROOT"
+  # A field taken over with `kubectl edit` is taken back by the next update instead of failing as a server-side
+  # apply conflict: the program is the source of truth for what it sets.
+  export PULUMI_K8S_ENABLE_PATCH_FORCE="${PULUMI_K8S_ENABLE_PATCH_FORCE:-true}"
   # The Kubernetes provider copies every kubeconfig it is given (the admin key) into a new file in TMPDIR and never
   # removes it, and a cancelled program leaves its pipes there: keep them in our own git-ignored folder, removed
   # when this run ends.

@@ -69,8 +69,9 @@ export class LocalCluster extends pulumi.ComponentResource implements DspCluster
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       // A field taken over with `kubectl edit` is taken back by the next update instead of failing as a server-side
-      // apply conflict (the program is the source of truth for what it sets). In the program, not the environment:
-      // `npm start` and an operator's own `dsc change local` must plan the same provider.
+      // apply conflict (the program is the source of truth for what it sets). Set here so that `npm start` and an
+      // operator's own `dsc change local` plan the same provider inputs; the provider built here still needs
+      // PULUMI_K8S_ENABLE_PATCH_FORCE for the force itself (scripts/local-up.sh sets it; test/engine/kubeStack.test.ts).
       valid.renderDirectory !== undefined ? { renderYamlToDirectory: valid.renderDirectory } : { kubeconfig: this.kubeconfig, enablePatchForce: true },
       { parent: this },
     );

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigMap, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { DEV_KEYS } from "../../governance/consortium/dev-keys";
 import { configSetAllArgs, ensureLocalTrust } from "../../scripts/local-config";
@@ -120,7 +120,8 @@ describe("the local stack on three real API servers", () => {
     const refresh = await stack.refresh();
     expect(refresh.summary.resourceChanges?.update ?? 0).toBeGreaterThanOrEqual(1);
     // kubectl-edit now owns .spec.replicas; server-side apply refuses to take a field from another manager
-    // unless told to. The program owns these objects, so LocalCluster's provider is told to (enablePatchForce).
+    // unless told to. The program owns these objects, so the provider is told to (its switch is this env var).
+    (stack.workspace as LocalWorkspace).envVars.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
     const preview = await stack.preview({ diff: true });
     expect(preview.changeSummary.update).toBe(1);
     expect(preview.stdout).toMatch(/replicas\s*:\s*3\s*=>\s*1/);

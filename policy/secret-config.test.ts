@@ -33,6 +33,16 @@ describe("secret-config", () => {
     ]);
   });
 
+  it("names each replica's key of a per-replica list committed in plain text, and accepts the list encrypted item by item", () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    const mixed = JSON.stringify({ beta: [{ secure: "v1:abc" }, key, { secure: "v1:def" }] });
+    expect(secretConfigResult("beta", { "dsc:replicationTlsKeys": mixed }).violations.map((v) => v.message)).toEqual([
+      "Pulumi.beta.yaml holds dsc:replicationTlsKeys.beta[1] in plain text; remove it and set it with pulumi config set --secret --path 'dsc:replicationTlsKeys.beta[1]' <value>.",
+    ]);
+    const encrypted = JSON.stringify({ beta: [{ secure: "v1:abc" }, { secure: "v1:def" }] });
+    expect(secretConfigResult("beta", { "dsc:replicationTlsKeys": encrypted }).violations).toEqual([]);
+  });
+
   it("fails on private key material under any other key: a PEM key among the certificates, a private JWK in the JWKS", () => {
     const config = {
       "dsc:replicationTlsCerts": JSON.stringify({ alpha: "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n" }),

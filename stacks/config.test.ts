@@ -1,10 +1,10 @@
 import { PROJECT_ROOT } from "./program";
 import { generateSigningKey, mintToken } from "../services/replication/src/tokens";
 import { parseStackConfig, missingDeployTimeKeys, watcherTokenProblem } from "./config";
-import { deployTimeTestConfig } from "./testing/runMockedStack";
+import { MockedStackName, deployTimeTestConfig } from "./testing/runMockedStack";
 import { readStackConfigFile } from "./testing/stackFile";
 
-const stackConfig = (stack: string, over: Record<string, string> = {}) => ({ ...deployTimeTestConfig(), ...readStackConfigFile(PROJECT_ROOT, stack).config, ...over });
+const stackConfig = (stack: MockedStackName, over: Record<string, string> = {}) => ({ ...deployTimeTestConfig(stack), ...readStackConfigFile(PROJECT_ROOT, stack).config, ...over });
 const problemsOf = (config: Record<string, string>): string => {
   try {
     parseStackConfig(config);
@@ -19,7 +19,7 @@ describe("parseStackConfig", () => {
     ["alpha", "aws", "us-east-2"],
     ["beta", "azure", "westeurope"],
     ["gamma", "gcp", "asia-southeast1"],
-  ])("accepts the committed %s stack file (%s, %s) with its hardening defaults on", (stack, cloud, location) => {
+  ] as const)("accepts the committed %s stack file (%s, %s) with its hardening defaults on", (stack, cloud, location) => {
     const c = parseStackConfig(stackConfig(stack));
     expect(c.cloud).toBe(cloud);
     expect(JSON.stringify(c)).toContain(`"${location}"`);
@@ -111,9 +111,35 @@ describe("missingDeployTimeKeys", () => {
     ]);
   });
 
-  it("says how to set a region's peer private key, as a secret", () => {
+  it("says how to set each replica's peer private key, as a secret", () => {
     const fix = missingDeployTimeKeys({ cloud: "aws", region: "alpha" }).find((m) => m.key === "replicationTlsKeys.alpha")?.fix;
-    expect(fix).toMatch(/pulumi config set --secret --path 'dsc:replicationTlsKeys\.alpha'/);
+    expect(fix).toMatch(/pulumi config set --secret --path 'dsc:replicationTlsKeys\.alpha\[<i>\]'/);
+  });
+
+  it("wants one peer certificate and key per replica: node certificates are named for their node", () => {
+    const given = stackConfig("beta");
+    const certs = JSON.parse(given["dsc:replicationTlsCerts"]) as Record<string, string[]>;
+    const keys = JSON.parse(given["dsc:replicationTlsKeys"]) as Record<string, string[]>;
+    const c = parseStackConfig(given);
+    expect(c.replication.replicas).toBe(3);
+    expect(c.replicationTlsCerts.beta).toEqual(certs.beta);
+    const short = { ...certs, beta: certs.beta.slice(0, 2) };
+    const extra = { ...keys, beta: [...keys.beta, keys.beta[0]] };
+    const message = problemsOf({ ...given, "dsc:replicationTlsCerts": JSON.stringify(short), "dsc:replicationTlsKeys": JSON.stringify(extra) });
+    expect(message.split("\n").slice(1)).toEqual([
+      "  - dsc:replicationTlsCerts.beta: holds 2 but the region runs 3 replicas: give one peer certificate per replica in ordinal order " +
+        "(replica i's names node beta-i); add the missing ones: pulumi config set --path 'dsc:replicationTlsCerts.beta[2]' \"$(cat beta-2.crt)\"",
+      "  - dsc:replicationTlsKeys.beta: holds 4 but the region runs 3 replicas: give one peer private key per replica in ordinal order " +
+        "(replica i's names node beta-i); remove the extra ones, or raise dsc:replication.replicas",
+    ]);
+    expect(message).not.toContain(keys.beta[0].split("\n")[1]);
+  });
+
+  it("takes a single PEM for a one-replica region, as the local stack sets it", () => {
+    const given = stackConfig("local");
+    const single = (key: string) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(given[key]) as Record<string, string[]>).map(([r, [pem]]) => [r, pem])));
+    const c = parseStackConfig({ ...given, "dsc:replicationTlsCerts": single("dsc:replicationTlsCerts"), "dsc:replicationTlsKeys": single("dsc:replicationTlsKeys") });
+    expect(c.replicationTlsCerts.gamma).toEqual([(JSON.parse(given["dsc:replicationTlsCerts"]) as Record<string, string[]>).gamma[0]]);
   });
 
   it("refuses a peer private key or a certificate that is not PEM, and a JWKS with a private key, without echoing secrets", () => {
@@ -122,7 +148,7 @@ describe("missingDeployTimeKeys", () => {
       "dsc:replicationCaCert": "not a cert",
       "dsc:replicationAuthKeys": JSON.stringify({ keys: [{ kty: "EC", crv: "P-256", x: "x".repeat(43), y: "y".repeat(43), kid: "k", alg: "ES256", d: "d".repeat(43) }] }),
     }));
-    expect(message).toMatch(/dsc:replicationTlsKeys\.alpha: must be a PKCS#8 private key \(value not shown\) in PEM/);
+    expect(message).toMatch(/dsc:replicationTlsKeys\.alpha\[0\]: must be a PKCS#8 private key \(value not shown\) in PEM/);
     expect(message).toMatch(/dsc:replicationCaCert: must be an X\.509 certificate in PEM/);
     expect(message).toMatch(/dsc:replicationAuthKeys\.keys\[0\]\.d: is the private key/);
     expect(message).not.toContain("not-a-key-value");
@@ -130,7 +156,7 @@ describe("missingDeployTimeKeys", () => {
 });
 
 describe("dsc:watcherReplicationToken", () => {
-  const withoutToken = (stack: string) => Object.fromEntries(Object.entries(stackConfig(stack)).filter(([key]) => key !== "dsc:watcherReplicationToken"));
+  const withoutToken = (stack: MockedStackName) => Object.fromEntries(Object.entries(stackConfig(stack)).filter(([key]) => key !== "dsc:watcherReplicationToken"));
   const token = async (scopes: string[]) => mintToken((await generateSigningKey("test")).privateJwk, { scopes, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
   const unsigned = (payload: string) => ["e30", Buffer.from(payload).toString("base64url"), "c2ln"].join(".");
 

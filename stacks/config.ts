@@ -5,7 +5,7 @@ import { azureSettingsSchema } from "../components/cluster/azure";
 import { gcpSettingsSchema } from "../components/cluster/gcp";
 import { DEFAULT_RENDER_ROOT } from "../components/cluster/local";
 import { agentKeyProblem, chainSchema } from "../components/guardian/spec";
-import { certificatePemSchema, jwksSchema, privateKeyPemSchema, replicationConfigSchema } from "../components/replication/spec";
+import { certificatePemSchema, jwksSchema, perReplicaSchema, privateKeyPemSchema, replicationConfigSchema } from "../components/replication/spec";
 import { resourcesSchema } from "../components/workload/hardening";
 import { imageRefSchema } from "../components/workload/image";
 import { formatIssues, kubernetesVersionSchema, nodePoolSchema, ownershipSchema } from "../components/validation";
@@ -54,7 +54,7 @@ const secretsSchema = {
     error: "set each region's agent key: pulumi config set --secret --path 'dsc:watcherAgentKeys.<region>' 0x…",
   }).optional(),
   replicationPeerSecret: z.string({ error: "set the peers' shared secret: pulumi config set --secret dsc:replicationPeerSecret <value>" }).min(32, { error: "must be at least 32 characters (value not shown)" }),
-  replicationTlsKeys: z.partialRecord(regionSchema, privateKeyPemSchema).optional(),
+  replicationTlsKeys: z.partialRecord(regionSchema, perReplicaSchema(privateKeyPemSchema)).optional(),
   /** The watchers' bearer token for their replication node's status endpoint; required for cloud stacks (missingDeployTimeKeys). */
   watcherReplicationToken: z
     .string()
@@ -64,10 +64,10 @@ const secretsSchema = {
     })
     .optional(),
 };
-/** The replication layer's public material: the federation CA, each region's peer certificate, the token JWKS. */
+/** The replication layer's public material: the federation CA, each replica's peer certificate, the token JWKS. */
 const replicationTrustKeys = {
   replicationCaCert: certificatePemSchema,
-  replicationTlsCerts: z.partialRecord(regionSchema, certificatePemSchema),
+  replicationTlsCerts: z.partialRecord(regionSchema, perReplicaSchema(certificatePemSchema)),
   replicationAuthKeys: jwksSchema,
 };
 const workloadKeys = {
@@ -111,6 +111,7 @@ const localStack = z.object({
 export const stackConfigSchema = z
   .discriminatedUnion("cloud", [awsStack, azureStack, gcpStack, localStack], { error: "must be one of aws, azure, gcp, local" })
   .superRefine((c, ctx) => {
+    replicaPairProblems(c).forEach((p) => ctx.addIssue({ code: "custom", ...p }));
     if (c.cloud === "local") return;
     if (REGION_CLOUD[c.region] !== c.cloud) {
       ctx.addIssue({ code: "custom", path: ["cloud"], message: `region ${c.region} runs on ${REGION_CLOUD[c.region]}, not ${c.cloud}; fix dsc:cloud or dsc:region` });
@@ -120,6 +121,29 @@ export const stackConfigSchema = z
       if (c.peers.findIndex((q) => q.region === p.region) !== i) ctx.addIssue({ code: "custom", path: ["peers", i, "region"], message: `${p.region} is listed twice` });
     });
   });
+/** Per-replica keys whose count must match `replication.replicas` in every region the stack builds. */
+const PER_REPLICA_KEYS = [
+  { key: "replicationTlsCerts", what: "peer certificate", file: (r: string, i: number) => `${r}-${i}.crt`, secret: "" },
+  { key: "replicationTlsKeys", what: "peer private key", file: (r: string, i: number) => `${r}-${i}.key`, secret: "--secret " },
+] as const;
+
+function replicaPairProblems(c: { cloud: string; region?: string; replication: { replicas: number } } & Record<string, unknown>) {
+  const n = (c.replication as { replicas?: unknown } | undefined)?.replicas;
+  // An unusable replicas value has its own refusal; counting against it would only add noise.
+  if (typeof n !== "number" || n < 1) return [];
+  const regions = c.cloud === "local" ? REGIONS : REGIONS.filter((r) => r === c.region);
+  return PER_REPLICA_KEYS.flatMap(({ key, what, file, secret }) =>
+    regions.flatMap((r) => {
+      const given = ((c[key] ?? {}) as Record<string, unknown[] | undefined>)[r];
+      if (given === undefined || given.length === n) return [];
+      const next = given.length;
+      const fix = next < n
+        ? `add the missing ones: pulumi config set ${secret}--path 'dsc:${key}.${r}[${next}]' "$(cat ${file(r, next)})"`
+        : `remove the extra ones, or raise dsc:replication.replicas`;
+      return [{ path: [key, r], message: `holds ${given.length} but the region runs ${n} replicas: give one ${what} per replica in ordinal order (replica i's names node ${r}-i); ${fix}` }];
+    }),
+  );
+}
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type RegionalStackConfig = Exclude<StackConfig, { cloud: "local" }>;
 export type LocalStackConfig = Extract<StackConfig, { cloud: "local" }>;
@@ -157,8 +181,8 @@ export function missingDeployTimeKeys(raw: Record<string, unknown>): { key: stri
   const regions = raw.cloud === "local" ? REGIONS : REGIONS.filter((r) => r === raw.region);
   const perRegion = [
     { key: "watcherAgentKeys", fix: (r: string) => `set it: pulumi config set --secret --path 'dsc:watcherAgentKeys.${r}' 0x<32-byte hex key>` },
-    { key: "replicationTlsCerts", fix: (r: string) => `set ${r}'s peer certificate (PEM, signed by the federation CA): pulumi config set --path 'dsc:replicationTlsCerts.${r}' "$(cat ${r}.crt)"` },
-    { key: "replicationTlsKeys", fix: (r: string) => `set ${r}'s peer private key (PKCS#8 PEM): pulumi config set --secret --path 'dsc:replicationTlsKeys.${r}' "$(cat ${r}.key)"` },
+    { key: "replicationTlsCerts", fix: (r: string) => `set each ${r} replica's peer certificate (PEM, signed by the federation CA, CN=${r}-<i>): pulumi config set --path 'dsc:replicationTlsCerts.${r}[<i>]' "$(cat ${r}-<i>.crt)"` },
+    { key: "replicationTlsKeys", fix: (r: string) => `set each ${r} replica's peer private key (PKCS#8 PEM): pulumi config set --secret --path 'dsc:replicationTlsKeys.${r}[<i>]' "$(cat ${r}-<i>.key)"` },
   ];
   for (const { key, fix } of perRegion) {
     const values = (raw[key] ?? {}) as Record<string, unknown>;

@@ -13,7 +13,7 @@ import { federationCloudTags, federationK8sLabels } from "../components/labels";
 import { defaultDenyIngress } from "../components/workload/networkPolicy";
 import { FederationOwner } from "../components/validation";
 import { ReplicationLayer } from "../components/replication/replicationLayer";
-import { PeerEndpoint, ReplicationSettings, peerUrl } from "../components/replication/spec";
+import { PeerEndpoint, ReplicationSettings, asReplicaList, peerUrl } from "../components/replication/spec";
 import { LocalStackConfig, NAMESPACE, REGIONS, RegionalStackConfig, parseStackConfig } from "./config";
 import { PEER_ENDPOINT_OUTPUT, resolvePeers } from "./peers";
 
@@ -69,7 +69,7 @@ function buildCluster(cfg: RegionalStackConfig, owner: FederationOwner): { clust
   }
 }
 
-type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain" | "replicationCaCert" | "replicationTlsCerts" | "replicationAuthKeys" | "watcherReplicationToken">;
+type WorkloadConfig = Pick<RegionalStackConfig, "images" | "replication" | "chain" | "replicationCaCert" | "replicationTlsCerts" | "replicationTlsKeys" | "replicationAuthKeys" | "watcherReplicationToken">;
 
 function replicationSettings(cfg: WorkloadConfig, cluster: DspCluster): ReplicationSettings {
   return { ...cfg.replication, owner: cluster.owner, image: cfg.images.replication, peerExposure: cluster.peerExposure };
@@ -80,7 +80,7 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
   const config = new pulumi.Config(NAMESPACE);
   const region = cluster.owner.region;
   const agentKeys = config.requireSecretObject<Record<string, string>>("watcherAgentKeys");
-  const tlsKeys = config.requireSecretObject<Record<string, string>>("replicationTlsKeys");
+  const tlsKeys = config.requireSecretObject<Record<string, string | string[]>>("replicationTlsKeys");
   const replication = new ReplicationLayer(
     `${region}-replication`,
     {
@@ -88,8 +88,13 @@ function installWorkloads(cfg: WorkloadConfig, cluster: DspCluster, remotePeers:
       remotePeers,
       peerSecret: config.requireSecret("replicationPeerSecret"),
       authKeys: JSON.stringify(cfg.replicationAuthKeys),
-      // parseStackConfig has checked that this region's certificate and key are both set.
-      tls: { caCert: cfg.replicationCaCert, cert: cfg.replicationTlsCerts[region] ?? "", key: tlsKeys.apply((k) => k[region] ?? "") },
+      // parseStackConfig has checked that every replica of this region has its certificate and key. The keys are
+      // taken from the secret config output (not the parsed copy) so that they stay secret in state.
+      tls: {
+        caCert: cfg.replicationCaCert,
+        certs: cfg.replicationTlsCerts[region] ?? [],
+        keys: (cfg.replicationTlsKeys?.[region] ?? []).map((_, i) => tlsKeys.apply((k) => asReplicaList(k[region])[i])),
+      },
     },
     { provider: cluster.provider },
   );

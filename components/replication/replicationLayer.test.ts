@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { K8S_LABEL_KEYS } from "../labels";
 import { providerName, runWithMocks, single } from "../testing/mockRuntime";
+import { X509Certificate, createPrivateKey } from "crypto";
+import { expandEnvRefs } from "../../governance/federation/podProcess";
+import { createCa, issueCertificate } from "../../scripts/pki";
 import { ReplicationLayer } from "./replicationLayer";
 
 const settings = {
@@ -13,9 +16,11 @@ const settings = {
   peerHostname: "peer.beta.example.org",
   peerSourceRanges: ["192.0.2.16/28", "192.0.2.48/28"],
 };
-const PEM = (kind: string) => `-----BEGIN ${kind}-----\nAAAA\n-----END ${kind}-----\n`;
+const PEM = (kind: string, body = "AAAA") => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+const perReplica = (kind: string, n: number) => Array.from({ length: n }, (_, i) => PEM(kind, `QUFB${i}`));
+const threePairs = { caCert: PEM("CERTIFICATE"), certs: perReplica("CERTIFICATE", 3), keys: perReplica("PRIVATE KEY", 3) };
 
-function build(s: unknown) {
+function build(s: unknown, tls: { caCert: string; certs: string[]; keys: string[] } = threePairs) {
   return runWithMocks(
     () => {
       const provider = new k8s.Provider("beta-k8s", { kubeconfig: "{}" });
@@ -26,7 +31,7 @@ function build(s: unknown) {
           remotePeers: [{ name: "alpha", url: "wss://peer.alpha.example.org:7070" }],
           peerSecret: pulumi.secret("s".repeat(40)),
           authKeys: '{"keys":[]}',
-          tls: { caCert: PEM("CERTIFICATE"), cert: PEM("CERTIFICATE"), key: PEM("PRIVATE KEY") },
+          tls: { ...tls, keys: tls.keys.map((k) => pulumi.secret(k)) },
         },
         { provider },
       );
@@ -78,21 +83,56 @@ describe("ReplicationLayer", () => {
     const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
     expect(env).toMatchObject({
       DSC_AUTH_KEYS_FILE: "/etc/dsc/auth/jwks.json",
-      DSC_TLS_CERT_FILE: "/etc/dsc/tls/tls.crt",
-      DSC_TLS_KEY_FILE: "/etc/dsc/tls/tls.key",
+      // Each pod reads its own pair: the kubelet expands $(DSC_REPLICA), its pod index, defined before these.
+      DSC_TLS_CERT_FILE: "/etc/dsc/tls/tls-$(DSC_REPLICA).crt",
+      DSC_TLS_KEY_FILE: "/etc/dsc/tls/tls-$(DSC_REPLICA).key",
       DSC_TLS_CA_FILE: "/etc/dsc/tls/ca.crt",
     });
+    const names = c.env.map((e: { name: string }) => e.name);
+    expect(names.indexOf("DSC_REPLICA")).toBeLessThan(names.indexOf("DSC_TLS_CERT_FILE"));
     const mountOf = (volume: string) => c.volumeMounts.find((m: { name: string }) => m.name === volume);
     expect(mountOf("auth")).toEqual({ name: "auth", mountPath: "/etc/dsc/auth", readOnly: true });
     expect(mountOf("tls")).toEqual({ name: "tls", mountPath: "/etc/dsc/tls", readOnly: true });
     const volume = (name: string) => pod.volumes.find((v: { name: string }) => v.name === name).secret;
     expect(volume("auth")).toMatchObject({ secretName: "replication-auth", items: [{ key: "jwks.json", path: "jwks.json" }] });
     expect(volume("tls").secretName).toBe("replication-tls");
-    expect(volume("tls").items.map((i: { key: string }) => i.key).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+    const pairKeys = ["ca.crt", "tls-0.crt", "tls-0.key", "tls-1.crt", "tls-1.key", "tls-2.crt", "tls-2.key"];
+    expect(volume("tls").items.map((i: { key: string }) => i.key).sort()).toEqual(pairKeys);
     const tls = run.resources.find((r) => r.name === "beta-replication-tls")!.inputs as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     // The Kubernetes SDK marks a Secret's stringData secret as a whole (Pulumi's secret signature).
     expect(tls.stringData["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
-    expect(Object.keys(tls.stringData.value).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+    expect(Object.keys(tls.stringData.value).sort()).toEqual(pairKeys);
+    for (const i of [0, 1, 2]) {
+      expect(tls.stringData.value[`tls-${i}.crt`]).toBe(threePairs.certs[i]);
+      expect(tls.stringData.value[`tls-${i}.key`]).toBe(threePairs.keys[i]);
+    }
+  });
+
+  it("has each pod, by its ordinal, read the certificate issued for its own node", async () => {
+    const ca = await createCa("dsc-test-ca");
+    const pairs = await Promise.all([0, 1, 2].map((i) => issueCertificate(ca, { commonName: `beta-${i}`, usages: ["server", "client"] })));
+    const real = await build(settings, { caCert: ca.certPem, certs: pairs.map((p) => p.certPem), keys: pairs.map((p) => p.keyPem) });
+    const sts = single(real.resources, "kubernetes:apps/v1:StatefulSet").inputs as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const c = sts.spec.template.spec.containers[0];
+    const envOf = (name: string) => c.env.find((e: { name: string }) => e.name === name).value as string;
+    const items = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === "tls").secret.items as { key: string; path: string }[];
+    const data = (real.resources.find((r) => r.name === "beta-replication-tls")!.inputs as any).stringData.value; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const fileOf = (variable: string, ordinal: number) => {
+      const mounted = expandEnvRefs(envOf(variable), { DSC_REPLICA: String(ordinal) }).replace("/etc/dsc/tls/", "");
+      return data[items.find((i) => i.path === mounted)!.key] as string;
+    };
+    for (const i of [0, 1, 2]) {
+      const cert = new X509Certificate(fileOf("DSC_TLS_CERT_FILE", i));
+      expect(cert.subject).toBe(`CN=beta-${i}`);
+      expect(cert.checkPrivateKey(createPrivateKey(fileOf("DSC_TLS_KEY_FILE", i)))).toBe(true);
+    }
+  });
+
+  it("refuses a certificate or key count that does not match the replicas, naming the fix", async () => {
+    await expect(build(settings, { ...threePairs, certs: threePairs.certs.slice(0, 1) })).rejects.toThrow(
+      "ReplicationLayer: beta runs 3 replicas but 1 peer certificate is given; give one per replica in ordinal order, replica i's with CN=beta-i",
+    );
+    await expect(build(settings, { ...threePairs, keys: threePairs.keys.slice(0, 2) })).rejects.toThrow(/beta runs 3 replicas but 2 peer keys are given/);
   });
 
   it("keeps the data API on a ClusterIP Service and denies every other ingress in the namespace", () => {

@@ -17,8 +17,8 @@ import {
   ReplicationSettings,
   SECRET_DIR,
   SECRET_KEY,
+  TLS_CA_KEY,
   TLS_DIR,
-  TLS_KEYS,
   apiHost,
   formatPeers,
   networkPolicySpec,
@@ -27,6 +27,9 @@ import {
   replicationEnv,
   replicationNames,
   sameRegionPeers,
+  tlsCertKey,
+  tlsKeyKey,
+  tlsSecretKeys,
 } from "./spec";
 
 export interface ReplicationLayerArgs {
@@ -38,15 +41,16 @@ export interface ReplicationLayerArgs {
   peerSecret: pulumi.Input<string>;
   /** JWKS JSON of the public keys data API tokens are signed with (two keys during a rotation). */
   authKeys: pulumi.Input<string>;
-  /** This region's peer certificate and key (PEM) and the federation CA that signs every region's. */
+  /** Each replica's peer certificate and key (PEM) and the federation CA that signs every node's. */
   tls: PeerTls;
 }
 
 export interface PeerTls {
   caCert: pulumi.Input<string>;
-  cert: pulumi.Input<string>;
-  /** PKCS#8 PEM; kept secret. */
-  key: pulumi.Input<string>;
+  /** One per replica in ordinal order: replica i's certificate names node `<region>-<i>` (its CN). */
+  certs: pulumi.Input<string>[];
+  /** PKCS#8 PEMs, one per replica in the same order; kept secret. */
+  keys: pulumi.Input<string>[];
 }
 
 export interface ReplicationLayerOptions extends pulumi.ComponentResourceOptions {
@@ -93,11 +97,7 @@ export class ReplicationLayer extends pulumi.ComponentResource {
     );
     const tls = new k8s.core.v1.Secret(
       `${name}-tls`,
-      {
-        metadata: meta(names.tlsSecret),
-        type: "Opaque",
-        stringData: { [TLS_KEYS.cert]: args.tls.cert, [TLS_KEYS.key]: pulumi.secret(args.tls.key), [TLS_KEYS.ca]: args.tls.caCert },
-      },
+      { metadata: meta(names.tlsSecret), type: "Opaque", stringData: tlsSecretData(s, args.tls) },
       child,
     );
     const headless = new k8s.core.v1.Service(
@@ -148,6 +148,25 @@ export class ReplicationLayer extends pulumi.ComponentResource {
 }
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
+
+/**
+ * The `<release>-tls` Secret's data: the CA, and each replica's certificate and key under its ordinal. A count
+ * that does not match `replicas` is refused: a replica without its own pair would never start (its node refuses
+ * a certificate naming another node).
+ */
+function tlsSecretData(s: ReplicationSettings, tls: PeerTls): Record<string, pulumi.Input<string>> {
+  const mismatch = (what: string, n: number) =>
+    `ReplicationLayer: ${s.owner.region} runs ${s.replicas} replicas but ${n} peer ${what}${n === 1 ? " is" : "s are"} given; ` +
+    `give one per replica in ordinal order, replica i's with CN=${s.owner.region}-i`;
+  if (tls.certs.length !== s.replicas) throw new Error(mismatch("certificate", tls.certs.length));
+  if (tls.keys.length !== s.replicas) throw new Error(mismatch("key", tls.keys.length));
+  const data: Record<string, pulumi.Input<string>> = { [TLS_CA_KEY]: tls.caCert };
+  tls.certs.forEach((cert, i) => {
+    data[tlsCertKey(i)] = cert;
+    data[tlsKeyKey(i)] = pulumi.secret(tls.keys[i]);
+  });
+  return data;
+}
 
 function peerServiceMetadata(s: ReplicationSettings, meta: Metadata): Metadata {
   if (s.peerExposure === "clusterIp" || s.peerHostname === undefined) return meta;
@@ -225,7 +244,7 @@ export function statefulSetSpec(s: ReplicationSettings, w: StatefulSetWiring): k
           { name: "auth", secret: { secretName: w.authSecretName, defaultMode: 0o440, items: [{ key: AUTH_KEY, path: AUTH_KEY }] } },
           {
             name: "tls",
-            secret: { secretName: w.tlsSecretName, defaultMode: 0o440, items: Object.values(TLS_KEYS).map((key) => ({ key, path: key })) },
+            secret: { secretName: w.tlsSecretName, defaultMode: 0o440, items: tlsSecretKeys(s.replicas).map((key) => ({ key, path: key })) },
           },
           { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
         ],

@@ -1,6 +1,19 @@
 import { parseArgs } from "../validation";
 import { defaultDenySpec } from "../workload/networkPolicy";
-import { ReplicationSettings, formatPeers, jwksSchema, networkPolicySpec, peerCertificateNames, peerUrl, replicationArgsSchema, replicationEnv, sameRegionPeers } from "./spec";
+import {
+  ReplicationSettings,
+  certificatePemSchema,
+  formatPeers,
+  jwksSchema,
+  networkPolicySpec,
+  peerCertificateNames,
+  peerUrl,
+  perReplicaSchema,
+  replicationArgsSchema,
+  replicationEnv,
+  sameRegionPeers,
+  tlsSecretKeys,
+} from "./spec";
 
 const settings = (over: Partial<Record<string, unknown>> = {}): unknown => ({
   owner: { region: "alpha", dsp: "dsp-1" },
@@ -57,8 +70,8 @@ describe("peer wiring", () => {
       DSC_DATA_DIR: "/data",
       DSC_SECRET_FILE: "/etc/dsc/peer/peer-secret",
       DSC_AUTH_KEYS_FILE: "/etc/dsc/auth/jwks.json",
-      DSC_TLS_CERT_FILE: "/etc/dsc/tls/tls.crt",
-      DSC_TLS_KEY_FILE: "/etc/dsc/tls/tls.key",
+      DSC_TLS_CERT_FILE: "/etc/dsc/tls/tls-$(DSC_REPLICA).crt",
+      DSC_TLS_KEY_FILE: "/etc/dsc/tls/tls-$(DSC_REPLICA).key",
       DSC_TLS_CA_FILE: "/etc/dsc/tls/ca.crt",
     });
   });
@@ -102,5 +115,21 @@ describe("token keys (JWKS)", () => {
     expect(() => parseArgs("test", jwksSchema, { keys: [key("k1", { d: "secret" })] })).toThrow(/keys\[0\]\.d: is the private key: publish only the public JWK/);
     expect(() => parseArgs("test", jwksSchema, { keys: [key("k1"), key("k1")] })).toThrow(/keys: two keys share a kid/);
     expect(() => parseArgs("test", jwksSchema, { keys: [key("k1", { alg: "RS256" })] })).toThrow(/keys\[0\]\.alg: must be "ES256"/);
+  });
+});
+
+describe("per-replica peer certificates", () => {
+  const cert = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+  const certs = perReplicaSchema(certificatePemSchema);
+  it("names the Secret keys: the CA and one certificate and key per ordinal", () => {
+    expect(tlsSecretKeys(2)).toEqual(["ca.crt", "tls-0.crt", "tls-0.key", "tls-1.crt", "tls-1.key"]);
+  });
+  it("takes a list in ordinal order, a single PEM as a list of one", () => {
+    expect(certs.parse([cert("AAAA"), cert("BBBB")])).toEqual([cert("AAAA"), cert("BBBB")]);
+    expect(certs.parse(cert("AAAA"))).toEqual([cert("AAAA")]);
+  });
+  it("refuses an empty list and names the replica whose PEM is broken", () => {
+    expect(() => parseArgs("test", certs, [])).toThrow(/must hold one PEM per replica/);
+    expect(() => parseArgs("test", certs, [cert("AAAA"), "nope"])).toThrow(/\[1\]: must be an X\.509 certificate in PEM/);
   });
 });

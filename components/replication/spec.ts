@@ -17,7 +17,16 @@ export const APP = "replication";
 export const AUTH_DIR = "/etc/dsc/auth";
 export const AUTH_KEY = "jwks.json";
 export const TLS_DIR = "/etc/dsc/tls";
-export const TLS_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
+/**
+ * Keys of the `<release>-tls` Secret: the federation CA and, per replica ordinal, that node's own certificate and
+ * key (a peer certificate's CN is the node name, `<region>-<ordinal>`, so replicas cannot share one).
+ */
+export const TLS_CA_KEY = "ca.crt";
+export const tlsCertKey = (ordinal: number | string): string => `tls-${ordinal}.crt`;
+export const tlsKeyKey = (ordinal: number | string): string => `tls-${ordinal}.key`;
+export function tlsSecretKeys(replicas: number): string[] {
+  return [TLS_CA_KEY, ...Array.from({ length: replicas }, (_, i) => [tlsCertKey(i), tlsKeyKey(i)]).flat()];
+}
 
 /** The `dsc:replication` config object: how many nodes, their volumes and resources, and the published peer name. */
 export const replicationConfigSchema = z
@@ -62,6 +71,17 @@ const pem = (label: string, what: string) =>
 export const certificatePemSchema = pem("CERTIFICATE", "an X.509 certificate");
 /** A region's peer private key, PKCS#8: only ever in secret config. */
 export const privateKeyPemSchema = pem("PRIVATE KEY", "a PKCS#8 private key (value not shown)");
+
+/** A region's per-replica values in ordinal order; a single value stands for a one-replica region's list. */
+export function asReplicaList<T>(value: T | T[] | undefined): T[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+/** One PEM per replica (`<region>-0`, `<region>-1`, …): node certificates cannot be shared, their CN is the node. */
+export const perReplicaSchema = (item: z.ZodString) =>
+  z.preprocess(
+    asReplicaList,
+    z.array(item).min(1, { error: "must hold one PEM per replica" }).max(9, { error: "must hold at most 9 PEMs (replicas is at most 9)" }),
+  );
 
 const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "must be a 32-byte base64url coordinate" });
 /** One public ES256 key data API tokens are verified with (interface I1); a private component is refused. */
@@ -185,9 +205,10 @@ export function replicationEnv(region: string, peerList: pulumi.Input<string>): 
     { name: "DSC_DATA_DIR", value: DATA_DIR },
     { name: "DSC_SECRET_FILE", value: `${SECRET_DIR}/${SECRET_KEY}` },
     { name: "DSC_AUTH_KEYS_FILE", value: `${AUTH_DIR}/${AUTH_KEY}` },
-    { name: "DSC_TLS_CERT_FILE", value: `${TLS_DIR}/${TLS_KEYS.cert}` },
-    { name: "DSC_TLS_KEY_FILE", value: `${TLS_DIR}/${TLS_KEYS.key}` },
-    { name: "DSC_TLS_CA_FILE", value: `${TLS_DIR}/${TLS_KEYS.ca}` },
+    // `$(DSC_REPLICA)` is expanded by the kubelet (it is defined above): each pod reads its own certificate and key.
+    { name: "DSC_TLS_CERT_FILE", value: `${TLS_DIR}/${tlsCertKey("$(DSC_REPLICA)")}` },
+    { name: "DSC_TLS_KEY_FILE", value: `${TLS_DIR}/${tlsKeyKey("$(DSC_REPLICA)")}` },
+    { name: "DSC_TLS_CA_FILE", value: `${TLS_DIR}/${TLS_CA_KEY}` },
   ];
 }
 

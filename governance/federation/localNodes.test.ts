@@ -48,7 +48,7 @@ async function regionObjects(region: string, trust: Awaited<ReturnType<typeof en
           remotePeers: REGIONS.filter((r) => r !== region).map((r) => ({ name: r, url: `wss://${replicationNames(r).peerService}.${replicationNames(r).namespace}.svc.cluster.local:7070` })),
           peerSecret: "local-peer-secret-of-at-least-16",
           authKeys: trust.jwks,
-          tls: { caCert: trust.caCert, cert: trust.regions[region as "alpha"].cert, key: trust.regions[region as "alpha"].key },
+          tls: { caCert: trust.caCert, certs: [trust.regions[region as "alpha"].cert], keys: [trust.regions[region as "alpha"].key] },
         },
         { provider },
       );

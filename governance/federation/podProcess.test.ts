@@ -1,4 +1,4 @@
-import { localUrl, localUrlList, planLocalProcess, type PodTemplate } from "./podProcess";
+import { expandEnvRefs, localUrl, localUrlList, planLocalProcess, type PodTemplate } from "./podProcess";
 
 const ports = { alpha: { api: 21001, peer: 21002, watcher: 21003 }, beta: { api: 22001, peer: 22002, watcher: 22003 } };
 
@@ -33,7 +33,7 @@ const template: PodTemplate = {
           { name: "DSC_API_LISTEN", value: "0.0.0.0:8080" },
           { name: "DSC_PEERS", value: "alpha-0=wss://replication-0.replication-headless.dsc-replication-alpha.svc.cluster.local:7070,beta=wss://replication-peer.dsc-replication-beta.svc.cluster.local:7070" },
           { name: "DSC_DATA_DIR", value: "/data" },
-          { name: "DSC_TLS_CERT_FILE", value: "/etc/dsc/tls/tls.crt" },
+          { name: "DSC_TLS_CERT_FILE", value: "/etc/dsc/tls/tls-$(DSC_REPLICA).crt" },
           { name: "DSC_NEW_LIMIT", valueFrom: { configMapKeyRef: { name: "cfg", key: "limit" } } },
         ],
         volumeMounts: [
@@ -44,14 +44,27 @@ const template: PodTemplate = {
       },
     ],
     volumes: [
-      { name: "tls", secret: { secretName: "replication-tls", items: [{ key: "tls.crt", path: "tls.crt" }] } },
+      { name: "tls", secret: { secretName: "replication-tls", items: [{ key: "tls-0.crt", path: "tls-0.crt" }] } },
       { name: "tmp", emptyDir: {} },
     ],
   },
 };
 
+describe("expandEnvRefs", () => {
+  const defined = { DSC_REPLICA: "2", HOME_DIR: "/h" };
+  it("puts in the values of names defined before", () => {
+    expect(expandEnvRefs("/tls/tls-$(DSC_REPLICA).crt", defined)).toBe("/tls/tls-2.crt");
+    expect(expandEnvRefs("$(HOME_DIR)/$(DSC_REPLICA)", defined)).toBe("/h/2");
+  });
+  it("keeps references to undefined names and unescapes $$", () => {
+    expect(expandEnvRefs("a-$(UNSET)-b", defined)).toBe("a-$(UNSET)-b");
+    expect(expandEnvRefs("$$(DSC_REPLICA) costs $$5", defined)).toBe("$(DSC_REPLICA) costs $5");
+    expect(expandEnvRefs("$DSC_REPLICA", defined)).toBe("$DSC_REPLICA");
+  });
+});
+
 describe("planLocalProcess", () => {
-  const objects = { configMaps: { cfg: { DSC_LOG_LEVEL: "debug", limit: "7" } }, secrets: { "replication-tls": { "tls.crt": "CERT", "tls.key": "KEY" } } };
+  const objects = { configMaps: { cfg: { DSC_LOG_LEVEL: "debug", limit: "7" } }, secrets: { "replication-tls": { "tls-0.crt": "CERT", "tls-0.key": "KEY" } } };
   const plan = planLocalProcess({ template, objects, dir: "/s/alpha/replication", region: "alpha", ports, listen: { DSC_API_LISTEN: 21001 } });
 
   it("gives the pod's settings with local paths, loopback peers and listen ports", () => {
@@ -62,13 +75,13 @@ describe("planLocalProcess", () => {
       DSC_API_LISTEN: "127.0.0.1:21001",
       DSC_PEERS: "beta=wss://127.0.0.1:22002",
       DSC_DATA_DIR: "/s/alpha/replication/data",
-      DSC_TLS_CERT_FILE: "/s/alpha/replication/tls/tls.crt",
+      DSC_TLS_CERT_FILE: "/s/alpha/replication/tls/tls-0.crt", // $(DSC_REPLICA) expanded as the kubelet does
       DSC_NEW_LIMIT: "7",
       limit: "7", // envFrom exports every key of the ConfigMap, as Kubernetes does
     });
   });
   it("writes only the Secret keys the volume names, and sorts fresh from kept folders", () => {
-    expect(plan.files).toEqual({ "/s/alpha/replication/tls/tls.crt": "CERT" });
+    expect(plan.files).toEqual({ "/s/alpha/replication/tls/tls-0.crt": "CERT" });
     expect(plan.freshDirs).toEqual(["/s/alpha/replication/tmp"]);
     expect(plan.keptDirs).toEqual(["/s/alpha/replication/data"]);
   });

@@ -152,7 +152,7 @@ export function planLocalProcess(input: PlanInput): LocalProcessPlan {
     if (from.secretRef) Object.assign(env, need(`Secret ${from.secretRef.name}`, input.objects.secrets[from.secretRef.name]));
   }
   for (const v of container.env ?? []) {
-    if (v.value !== undefined) env[v.name] = v.value;
+    if (v.value !== undefined) env[v.name] = expandEnvRefs(v.value, env);
     else if (v.valueFrom?.fieldRef) env[v.name] = /pod-index/.test(v.valueFrom.fieldRef.fieldPath) ? "0" : v.valueFrom.fieldRef.fieldPath.includes("namespace") ? `dsc-${input.region}` : `${input.region}-0`;
     else if (v.valueFrom?.configMapKeyRef) env[v.name] = need(`ConfigMap ${v.valueFrom.configMapKeyRef.name}`, input.objects.configMaps[v.valueFrom.configMapKeyRef.name])[v.valueFrom.configMapKeyRef.key] ?? "";
     else if (v.valueFrom?.secretKeyRef) env[v.name] = need(`Secret ${v.valueFrom.secretKeyRef.name}`, input.objects.secrets[v.valueFrom.secretKeyRef.name])[v.valueFrom.secretKeyRef.key] ?? "";
@@ -165,4 +165,14 @@ export function planLocalProcess(input: PlanInput): LocalProcessPlan {
   for (const [name, port] of Object.entries(input.listen)) env[name] = `127.0.0.1:${port}`;
   Object.assign(env, input.extra ?? {});
   return { env, files, freshDirs, keptDirs };
+}
+
+/**
+ * The kubelet's expansion of `$(NAME)` in an env value, from the variables defined before it (envFrom and earlier
+ * env entries): `$$` stands for a literal `$`, a reference to an undefined name is kept as written.
+ */
+export function expandEnvRefs(value: string, defined: Record<string, string>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) =>
+    name === undefined ? "$" : (defined[name] ?? match),
+  );
 }

@@ -77,9 +77,19 @@ export function regionalStackSuite(x: RegionalExpectations): void {
       expect(data.DSC_PEER_REPLICATION_URLS).toBeUndefined();
       const tokenSecret = run.resources.find((r) => r.name === `${x.region}-guardian-replication-token`);
       expect(tokenSecret?.type).toBe("kubernetes:core/v1:Secret");
-      expect(JSON.stringify(tokenSecret?.inputs.stringData)).toContain(deployTimeTestConfig()["dsc:watcherReplicationToken"]);
-      expect(Object.values(data).join(" ")).not.toContain(deployTimeTestConfig()["dsc:watcherReplicationToken"]);
+      expect(JSON.stringify(tokenSecret?.inputs.stringData)).toContain(deployTimeTestConfig(x.region)["dsc:watcherReplicationToken"]);
+      expect(Object.values(data).join(" ")).not.toContain(deployTimeTestConfig(x.region)["dsc:watcherReplicationToken"]);
       expect(containerEnv(run, "kubernetes:apps/v1:Deployment", "DSC_REPLICATION_TOKEN_FILE")).toBe("/etc/dsc/replication/token");
+    });
+
+    it("gives each of the region's three replicas its own peer certificate and key, the keys kept secret", () => {
+      const given = deployTimeTestConfig(x.region);
+      const certs = (JSON.parse(given["dsc:replicationTlsCerts"]) as Record<string, string[]>)[x.region];
+      const keys = (JSON.parse(given["dsc:replicationTlsKeys"]) as Record<string, string[]>)[x.region];
+      const tls = run.resources.find((r) => r.name === `${x.region}-replication-tls`)?.inputs.stringData as { value: Record<string, string> };
+      expect(JSON.stringify(tls)).toContain("1b47061264138c4ac30d75fd1eb44270"); // Pulumi's secret signature
+      expect(tls.value).toEqual({ "ca.crt": given["dsc:replicationCaCert"], "tls-0.crt": certs[0], "tls-0.key": keys[0], "tls-1.crt": certs[1], "tls-1.key": keys[1], "tls-2.crt": certs[2], "tls-2.key": keys[2] });
+      expect(new Set(certs).size).toBe(3);
     });
 
     it("wires both peers from their stack references", () => {

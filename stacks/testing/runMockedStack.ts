@@ -51,7 +51,7 @@ export async function runMockedStack(stack: MockedStackName, opts: MockedStackOp
 
 function stackConfig(stack: MockedStackName, opts: MockedStackOptions): Record<string, string> {
   const file = readStackConfigFile(PROJECT_ROOT, stack);
-  const deployTime = opts.deployTimeConfig === false ? {} : deployTimeTestConfig();
+  const deployTime = opts.deployTimeConfig === false ? {} : deployTimeTestConfig(stack);
   const unresolved = file.secureKeys.filter((k) => !(k in deployTime) && !(k in (opts.config ?? {})));
   if (unresolved.length > 0) {
     throw new Error(`runMockedStack(${stack}): ${unresolved.join(", ")} are encrypted in Pulumi.${stack}.yaml; pass test values in opts.config`);
@@ -62,20 +62,22 @@ function stackConfig(stack: MockedStackName, opts: MockedStackOptions): Record<s
 /**
  * Test stand-ins for what is set at deploy time: agent keys derived from a fixed label (valid secp256k1 keys that
  * control nothing), a peer secret, the watchers' status token (JWT-shaped, signed by nothing), the replication
- * layer's CA, peer certificates and keys and token JWKS (shaped right, signing nothing), and the consortium
- * contracts on a local chain. Never used outside tests.
+ * layer's CA, a peer certificate and key per replica of the stack file's `dsc:replication.replicas` and token JWKS
+ * (shaped right, signing nothing), and the consortium contracts on a local chain. Never used outside tests.
  */
-export function deployTimeTestConfig(): Record<string, string> {
+export function deployTimeTestConfig(stack: MockedStackName): Record<string, string> {
+  const replicas = (JSON.parse(readStackConfigFile(PROJECT_ROOT, stack).config[`${NAMESPACE}:replication`]) as { replicas: number }).replicas;
   const digest = (label: string) => createHash("sha256").update(`dsc-mock-${label}`).digest();
   const hex = (label: string, bytes: number) => `0x${digest(label).toString("hex").slice(0, bytes * 2)}`;
   // PEM-shaped stand-ins: under mocks nothing parses them, the program only checks their shape.
   const pem = (kind: string, label: string) => `-----BEGIN ${kind}-----\n${digest(label).toString("base64")}\n-----END ${kind}-----\n`;
-  const byRegion = (f: (r: string) => string) => JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, f(r)])));
+  const byRegion = (f: (r: string) => unknown) => JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, f(r)])));
+  const perReplica = (f: (node: string) => string) => byRegion((r) => Array.from({ length: replicas }, (_, i) => f(`${r}-${i}`)));
   const jwk = { kty: "EC", crv: "P-256", x: digest("jwk-x").toString("base64url"), y: digest("jwk-y").toString("base64url"), kid: "mock-1", alg: "ES256" };
   return {
     [`${NAMESPACE}:replicationCaCert`]: pem("CERTIFICATE", "ca"),
-    [`${NAMESPACE}:replicationTlsCerts`]: byRegion((r) => pem("CERTIFICATE", `peer-${r}`)),
-    [`${NAMESPACE}:replicationTlsKeys`]: byRegion((r) => pem("PRIVATE KEY", `peer-key-${r}`)),
+    [`${NAMESPACE}:replicationTlsCerts`]: perReplica((node) => pem("CERTIFICATE", `peer-${node}`)),
+    [`${NAMESPACE}:replicationTlsKeys`]: perReplica((node) => pem("PRIVATE KEY", `peer-key-${node}`)),
     [`${NAMESPACE}:replicationAuthKeys`]: JSON.stringify({ keys: [jwk] }),
     [`${NAMESPACE}:watcherAgentKeys`]: JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, hex(`agent-${r}`, 32)]))),
     [`${NAMESPACE}:replicationPeerSecret`]: hex("replication-peer-secret", 32),

@@ -75,6 +75,8 @@ export class NodeProcess {
   peers: Array<{ name: string; url: string }> = [];
   /** More command-line flags for the next start (e.g. limits). */
   extraArgs: string[] = [];
+  /** Flags for Node itself on the next start (e.g. `--cpu-prof`). */
+  nodeFlags: string[] = [];
   readonly logFile: string;
 
   /** `token`: the credential of the helpers below (put, get, list, status); they take another, or null for none. */
@@ -96,7 +98,7 @@ export class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const args = [...this.entry.nodeArgs, this.entry.script, "--region", this.region, "--replica", String(this.replica)];
+    const args = [...this.nodeFlags, ...this.entry.nodeArgs, this.entry.script, "--region", this.region, "--replica", String(this.replica)];
     args.push("--listen", `127.0.0.1:${this.apiPort}`, "--peer-listen", `127.0.0.1:${this.peerPort}`, "--data", this.dataDir, "--secret-file", this.secretFile);
     const { authKeysFile, certFile, keyFile, caFile } = this.security;
     args.push("--auth-keys-file", authKeysFile, "--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-file", caFile);

@@ -223,6 +223,14 @@ async function memory(cluster: Cluster): Promise<void> {
     const perDoc = (process.memoryUsage().heapUsed - before) / 100000;
     report("memory per document in the Yjs store (heap, in-process, 100,000 docs)", `${perDoc.toFixed(0)} bytes -> ${((perDoc * 100000) / 2 ** 20).toFixed(1)} MiB per 100,000 docs`, "<= 300 bytes");
     if (store.keyCount() !== 100000) throw new Error("store lost documents");
+    // The floor under that figure: the same slots in bare Y.Maps (16 docs, as the shards), nothing of ours around them.
+    gc();
+    const bareBefore = process.memoryUsage().heapUsed;
+    const bare = Array.from({ length: SHARD_COUNT }, () => new Y.Doc());
+    for (let i = 0; i < 100000; i++) bare[i % SHARD_COUNT].getMap("s").set(`bench/doc-${i}`, { w: Date.now(), c: 0, v: DOC });
+    gc();
+    report("  the same documents as bare Y.Map entries (Yjs alone)", `${((process.memoryUsage().heapUsed - bareBefore) / 100000).toFixed(0)} bytes`);
+    if (bare.reduce((n, doc) => n + doc.getMap("s").size, 0) !== 100000) throw new Error("bare maps lost documents");
   } else {
     report("memory per document in the Yjs store", "skipped: run node with --expose-gc (npm run bench:replication does)");
   }
@@ -234,20 +242,25 @@ async function memory(cluster: Cluster): Promise<void> {
 }
 
 /**
- * Where the time goes: alpha (taking the writes) and beta (receiving them) restarted under
- * `node --cpu-prof`, 20,000 writes into alpha until on all three, then both stopped so V8 writes
- * the profiles; the five largest self-time costs of each, by function and by module.
+ * Where the time goes: beta restarted under `node --cpu-prof`; alpha stopped, 20,000 writes into
+ * beta that alpha misses, alpha restarted under `--cpu-prof` (restore, then catch-up from beta and
+ * gamma), then 20,000 writes into alpha until on all three; both stopped so V8 writes the
+ * profiles. The five largest self-time costs of each, by function and by module.
  */
 async function profile(cluster: Cluster): Promise<void> {
   const { alpha, beta, gamma } = cluster.nodes;
   const dirs = new Map([alpha, beta].map((node) => [node, mkdtempSync(join(tmpdir(), `dsc-cpu-prof-${node.region}-`))]));
-  for (const [node, dir] of dirs) {
-    await node.stop("SIGTERM");
-    node.nodeFlags = ["--cpu-prof", "--cpu-prof-dir", dir];
+  const restartProfiled = async (node: NodeProcess) => {
+    node.nodeFlags = ["--cpu-prof", "--cpu-prof-dir", dirs.get(node) as string];
     await node.start();
     node.nodeFlags = [];
-  }
-  await cluster.converged(cluster.list(), 60000);
+  };
+  await beta.stop("SIGTERM");
+  await restartProfiled(beta);
+  await alpha.stop("SIGTERM");
+  const missed = await closedLoop(beta, ids("profiled-missed", 20000), 256);
+  await restartProfiled(alpha);
+  await untilVisible([alpha], missed.last);
   const { last } = await closedLoop(alpha, ids("profiled", 20000), 256);
   await untilVisible([beta, gamma], last);
   for (const [node, dir] of dirs) {
@@ -255,7 +268,7 @@ async function profile(cluster: Cluster): Promise<void> {
     const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
     if (!file) throw new Error(`${node.region} wrote no CPU profile in ${dir}`);
     const costs = topCosts(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile, 5);
-    const role = node === alpha ? "taking the writes" : "receiving them";
+    const role = node === alpha ? "restore, catch-up, taking writes" : "serving catch-up, receiving writes";
     report(`top 5 costs, ${node.region} (${role}), self time by function`, formatCosts(costs.functions));
     report(`top 5 costs, ${node.region} (${role}), by module`, formatCosts(costs.modules));
     await node.start();

@@ -43,11 +43,11 @@ export class ShardedStore {
   private readonly shardDigests: Array<string | undefined> = new Array<string | undefined>(SHARD_COUNT).fill(undefined);
   private digestCache: string | undefined;
   /**
-   * Per collection, every id any writer holds a slot for, sorted (a superset of the live ids). A B+ tree, not a
-   * sorted array: inserting into an array moves its tail, which made indexing quadratic (half the CPU at 100,000 ids).
+   * Every storage key any writer holds a slot for, sorted (a superset of the live documents): a collection's ids
+   * are one contiguous range of it. A B+ tree, not a sorted array: inserting into an array moves its tail, which
+   * made indexing quadratic (half the CPU at 100,000 ids). It holds the Yjs map's own key strings, no copies.
    */
-  private readonly index = new Map<string, BTree<string, undefined>>();
-  private indexed = 0;
+  private readonly index = new BTree<string, undefined>();
   private readonly checked = new WeakMap<object, boolean>();
 
   constructor(
@@ -129,23 +129,23 @@ export class ShardedStore {
 
   /** Live documents of a collection whose id starts with prefix, in id order, after cursor. */
   list(collection: string, prefix: string, cursor: string | undefined, limit: number): ListPage {
-    const ids = this.index.get(collection);
-    if (!ids) return { items: [] };
-    const from = cursor !== undefined && cursor >= prefix ? cursor : prefix;
+    const within = storageKey(collection, prefix);
+    const from = storageKey(collection, cursor !== undefined && cursor >= prefix ? cursor : prefix);
+    const after = cursor === undefined ? undefined : storageKey(collection, cursor);
     const items: ListPage["items"] = [];
     let last: string | undefined;
-    for (const id of ids.keys(from)) {
-      if (!id.startsWith(prefix) || items.length >= limit) break;
-      if (id === cursor) continue;
-      const doc = this.read(collection, id);
+    for (const key of this.index.keys(from)) {
+      if (!key.startsWith(within) || items.length >= limit) break;
+      if (key === after) continue;
+      const doc = this.resolve(shardOf(key), key);
       if (doc && !doc.deleted) {
-        items.push({ id, version: formatVersion(doc.version), document: doc.value });
-        last = id;
+        items.push({ id: splitStorageKey(key).id, version: formatVersion(doc.version), document: doc.value });
+        last = key;
       }
     }
     // As before the index: a next page is announced whenever an id (live or deleted) follows the last item.
-    const next = last === undefined ? undefined : ids.nextHigherKey(last);
-    return last !== undefined && next?.startsWith(prefix) ? { items, nextCursor: last } : { items };
+    const next = last === undefined ? undefined : this.index.nextHigherKey(last);
+    return last !== undefined && next?.startsWith(within) ? { items, nextCursor: splitStorageKey(last).id } : { items };
   }
 
   /** SHA-256 over every key's winning version and value (tombstones included), in key order within each shard. */
@@ -177,7 +177,7 @@ export class ShardedStore {
 
   /** Number of distinct keys (live and deleted). */
   keyCount(): number {
-    return this.indexed;
+    return this.index.size;
   }
 
   private resolve(shard: number, key: string): StoredDoc | undefined {
@@ -212,17 +212,7 @@ export class ShardedStore {
     this.shardDigests[shard] = undefined;
     this.digestCache = undefined;
     for (const keys of transaction.changed.values()) {
-      for (const key of keys) if (key !== null && key.includes("/") && shardOf(key) === shard) this.addToIndex(key);
+      for (const key of keys) if (key !== null && key.includes("/") && shardOf(key) === shard) this.index.set(key, undefined, false);
     }
-  }
-
-  private addToIndex(key: string): void {
-    const { collection, id } = splitStorageKey(key);
-    let ids = this.index.get(collection);
-    if (!ids) {
-      ids = new BTree<string, undefined>();
-      this.index.set(collection, ids);
-    }
-    if (ids.set(id, undefined, false)) this.indexed++;
   }
 }

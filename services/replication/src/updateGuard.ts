@@ -38,14 +38,37 @@ export function clientGroupsBeyond(update: Uint8Array, maxClients: number): Extr
   return { ok: false, reason: "client_ids", detail: `${groups} Yjs client groups in one update (at most ${maxClients} per writer and shard)` };
 }
 
-/** `known`: the client ids (with their clocks) the writer's document already holds. */
-export function inspectUpdate(update: Uint8Array, shard: number, known: ReadonlyMap<number, number>, limits: GuardLimits): GuardResult {
-  let decoded: { structs: Array<Y.Item | Y.GC | Y.Skip>; ds: unknown };
+/** A Yjs update's structs, decoded once for every check a received update goes through. */
+export interface DecodedUpdate {
+  readonly structs: ReadonlyArray<Y.Item | Y.GC | Y.Skip>;
+  /** Per client, the clock just past its last struct (Yjs' `parseUpdateMeta().to`, without a second decode). */
+  readonly ends: ReadonlyMap<number, number>;
+}
+
+export function decodeUpdate(update: Uint8Array): DecodedUpdate | Extract<GuardResult, { ok: false }> {
+  let structs: Array<Y.Item | Y.GC | Y.Skip>;
   try {
-    decoded = Y.decodeUpdate(update) as typeof decoded;
+    structs = (Y.decodeUpdate(update) as { structs: typeof structs }).structs;
   } catch (error) {
     return { ok: false, reason: "malformed", detail: `not a Yjs update (${(error as Error).message})` };
   }
+  const ends = new Map<number, number>();
+  for (const struct of structs) {
+    if (struct instanceof Y.Skip) continue;
+    const end = struct.id.clock + struct.length;
+    if (end > (ends.get(struct.id.client) ?? 0)) ends.set(struct.id.client, end);
+  }
+  return { structs, ends };
+}
+
+/** `known`: the client ids (with their clocks) the writer's document already holds. */
+export function inspectUpdate(update: Uint8Array, shard: number, known: ReadonlyMap<number, number>, limits: GuardLimits): GuardResult {
+  const decoded = decodeUpdate(update);
+  return "ok" in decoded ? decoded : inspectStructs(decoded, shard, known, limits);
+}
+
+/** The checks of `inspectUpdate` on an update already decoded. */
+export function inspectStructs(decoded: DecodedUpdate, shard: number, known: ReadonlyMap<number, number>, limits: GuardLimits): GuardResult {
   // This protocol never deletes without writing (a delete is a tombstone slot), so an update of
   // deletions alone is no honest writer's; refusing it also keeps it from circulating unrecognised.
   if (decoded.structs.length === 0) return { ok: false, reason: "content", detail: "an update without items (deletions only)" };

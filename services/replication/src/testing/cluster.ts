@@ -123,13 +123,14 @@ export class NodeProcess {
     await this.stop("SIGKILL");
   }
 
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  /** Sends `signal`, then SIGKILL if the process has not exited within `graceMs`. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10000): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 10000)))]);
+    const code = await Promise.race([exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), graceMs)))]);
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     this.child = undefined;

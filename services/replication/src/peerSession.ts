@@ -1,6 +1,5 @@
 import * as Y from "yjs";
 import { DataFrame, decodeDataFrame, DocState, encodeDataFrame, FRAME_CREDENTIALS, FRAME_ENVELOPES, FRAME_RESYNC, FRAME_STATE, openEnvelope } from "./dataFrames";
-import { SHARD_COUNT } from "./keys";
 
 /** Whatever carries frames to one authenticated peer: a WebSocket, or the simulator's queue. */
 export interface PeerLink {
@@ -49,7 +48,7 @@ export class PeerSession {
 
   start(): void {
     this.send({ kind: FRAME_CREDENTIALS, credentials: this.host.credentials() });
-    this.sendState([], false);
+    this.sendState([], []);
   }
 
   /** Handles one frame; throws on a malformed one (the transport then drops the connection). */
@@ -77,11 +76,11 @@ export class PeerSession {
     if (credentials.length > 0) this.send({ kind: FRAME_CREDENTIALS, credentials: [...credentials] });
   }
 
-  sendState(connected: readonly string[], withDigests: boolean): void {
+  /** `digests`: the shard digests to report (anti-entropy), none on most reports. */
+  sendState(connected: readonly string[], digests: ReadonlyArray<{ shard: number; digest: string }>): void {
     const docs: DocState[] = [];
     for (const { writer, shard, doc } of this.host.docs()) docs.push({ writer, shard, stateVector: Y.encodeStateVector(doc) });
-    const digests = withDigests ? Array.from({ length: SHARD_COUNT }, (_, shard) => ({ shard, digest: this.host.shardDigest(shard) })) : [];
-    this.send({ kind: FRAME_STATE, connected: [...connected], docs, digests });
+    this.send({ kind: FRAME_STATE, connected: [...connected], docs, digests: [...digests] });
   }
 
   /** Whether the peer receives `node`'s updates directly, so relaying them to it is redundant. */

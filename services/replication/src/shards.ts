@@ -158,6 +158,11 @@ export class ShardedStore {
     return this.digestCache;
   }
 
+  /** The shard's digest if it is at hand: the shard has not changed since it was last computed. */
+  cachedShardDigest(shard: number): string | undefined {
+    return this.shardDigests[shard];
+  }
+
   /** The digest of one shard's resolved documents (what anti-entropy compares). */
   shardDigest(shard: number): string {
     let digest = this.shardDigests[shard];

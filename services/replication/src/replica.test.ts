@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as Y from "yjs";
+import { KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
 import { Replica } from "./replica";
 import { UpdateLog } from "./updateLog";
 import { WorkerLog } from "./workerLog";
@@ -107,5 +108,35 @@ describe("peer sessions", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sa.behind()).toBe(0);
     expect(Y.encodeStateVector(a.store.own.docs[0])).toEqual(Y.encodeStateVector(b.store.writer("alpha-0")?.docs[0] ?? new Y.Doc()));
+  });
+
+  test("a copy of an envelope accepted moments ago is dropped unverified; a forgery under its signature is still refused", async () => {
+    const a = open(new Database(":memory:"), 1000);
+    const envelopesOf = () => Array.from({ length: 16 }, (_, shard) => a.storedEnvelopes("alpha-0", shard)).flat();
+    await a.write("c", "x", { v: 1 });
+    const [first] = envelopesOf();
+    await a.write("c", "x", { v: 2 });
+    const second = envelopesOf().find((bytes) => Buffer.compare(bytes, first) !== 0) as Uint8Array;
+    const refusals: string[] = [];
+    const observer = { flushed: () => undefined, compacted: () => undefined, storageFailed: () => undefined, replicated: () => undefined, refused: (reason: string) => refusals.push(reason) };
+    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), observer, trust: new DirectoryTrust("beta-0", keys) });
+    const from = b.connect("alpha-0", { send: () => undefined });
+    const verify = jest.spyOn(b.trust, "verify");
+    b.receiveEnvelope(first, from);
+    expect(b.store.read("c", "x")?.value).toEqual({ v: 1 });
+    // A snapshot of exactly what b holds is checked (it lets b compact), but its copies are not.
+    const shard = openEnvelope(first).shard;
+    const docAtFirst = new Y.Doc();
+    Y.applyUpdate(docAtFirst, openEnvelope(first).update);
+    const snapshot = sealEnvelope(KIND_SNAPSHOT, "alpha-0", shard, Y.encodeStateAsUpdate(docAtFirst), (data) => a.trust.sign(data)).bytes;
+    for (let copy = 0; copy < 3; copy++) b.receiveEnvelope(snapshot, from);
+    expect(verify).toHaveBeenCalledTimes(2);
+    const opened = openEnvelope(second);
+    const forged = sealEnvelope(KIND_UPDATE, opened.writer, opened.shard, opened.update, () => openEnvelope(first).signature);
+    b.receiveEnvelope(forged.bytes, from);
+    expect(refusals).toEqual(["bad_signature"]);
+    expect(b.store.read("c", "x")?.value).toEqual({ v: 1 });
+    b.receiveEnvelope(second, from);
+    expect(b.store.read("c", "x")?.value).toEqual({ v: 2 });
   });
 });

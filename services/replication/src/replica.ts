@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import * as Y from "yjs";
 import { Envelope, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
 import { NodeId, nodeName, parseNodeName } from "./identity";
@@ -14,6 +14,8 @@ import { DirectoryTrust, KeyDirectory, WriterTrust } from "./writerTrust";
 const RESTORE = Symbol("restore");
 /** Documents a state report may scan to compute shard digests afresh (at least one shard's worth). */
 const DIGEST_DOCS_PER_REPORT = 20_000;
+/** Hashes of the envelopes accepted last, to drop the copies that follow (relays, catch-up from two peers). */
+const RECENT_ENVELOPES = 8192;
 
 interface Waiter {
   readonly resolve: () => void;
@@ -117,6 +119,7 @@ export class Replica implements SessionHost {
   /** The changed shard whose digest the next report computes first. */
   private digestTurn = 0;
   private readonly compacting = new Set<number>();
+  private readonly recentEnvelopes = new Set<string>();
   private readonly observed = new Set<WriterDocs>();
   private readonly mismatches = new Map<string, number>();
   private readonly refusalCounts = new Map<Refusal, number>();
@@ -348,6 +351,10 @@ export class Replica implements SessionHost {
       return this.refuse("malformed", from, "?", (error as Error).message);
     }
     const { writer: name, shard } = envelope;
+    // A copy of an envelope accepted moments ago costs a hash, not a decode (a snapshot is a whole
+    // shard). By the whole envelope's hash: a forgery under a genuine signature is still checked and counted.
+    const seen = createHash("sha256").update(bytes).digest("base64");
+    if (this.recentEnvelopes.has(seen)) return;
     const flood = clientGroupsBeyond(envelope.update, this.limits.maxClientsPerWriterShard);
     if (flood) return this.refuse(flood.reason, from, name, flood.detail);
     if (!parseNodeName(name) || !this.trust.knows(name)) return this.refuse("unknown_writer", from, name, "no certificate of the federation CA names this writer");
@@ -366,6 +373,7 @@ export class Replica implements SessionHost {
     if (!adds) {
       // A snapshot of exactly what this node holds (every struct of it was checked on arrival):
       // nothing to apply, only the writer's rows to compact and the snapshot to pass on.
+      this.remember(seen);
       this.pending.push({ envelope, origin: from, dropRows: true });
       return this.requestFlush();
     }
@@ -383,8 +391,14 @@ export class Replica implements SessionHost {
       return this.refuse("apply_failed", from, name, (error as Error).message);
     }
     const dropRows = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, decoded.ends);
+    this.remember(seen);
     this.pending.push({ envelope, origin: from, dropRows });
     this.requestFlush();
+  }
+
+  private remember(envelopeHash: string): void {
+    this.recentEnvelopes.add(envelopeHash);
+    if (this.recentEnvelopes.size > RECENT_ENVELOPES) this.recentEnvelopes.delete(this.recentEnvelopes.values().next().value as string);
   }
 
   private refuse(reason: Refusal, from: PeerSession, writer: string, detail: string): void {

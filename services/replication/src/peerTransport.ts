@@ -86,6 +86,8 @@ const HEARTBEAT_MS = 5000;
 const CLOSE_AUTH_FAILED = 4401;
 const CLOSE_DUPLICATE = 4409;
 const CLOSE_BAD_FRAME = 4400;
+/** How long a peer gets to answer our close frame on shutdown before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
 
 /**
  * Authenticated WebSockets to the other nodes over mutual TLS (wss://): accepts on the peer port,
@@ -182,13 +184,25 @@ export class PeerTransport {
     return [...configured, ...incomingOnly];
   }
 
+  /**
+   * Stops accepting first, then closes every peer socket, cutting those that do not answer within the grace: a
+   * peer that connected while the others were being closed once kept a SIGTERM waiting forever (the WebSocket
+   * server reports closed only when its last client is).
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.stateTimer);
     for (const dial of this.dials) clearTimeout(dial.timer);
-    for (const connection of this.connections.values()) connection.ws.close(1001, "shutting down");
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (this.https ? this.https.close(() => resolve()) : resolve()));
+    const httpsClosed = new Promise<void>((resolve) => (this.https ? this.https.close(() => resolve()) : resolve()));
+    const sockets = new Set([...[...this.connections.values()].map((connection) => connection.ws), ...(this.server?.clients ?? [])]);
+    for (const ws of sockets) ws.close(1001, "shutting down");
+    const wssClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const grace = setTimeout(() => {
+      for (const ws of [...sockets, ...(this.server?.clients ?? [])]) ws.terminate();
+      this.https?.closeAllConnections();
+    }, CLOSE_GRACE_MS);
+    await Promise.all([wssClosed, httpsClosed]);
+    clearTimeout(grace);
   }
 
   /**
@@ -401,6 +415,10 @@ export class PeerTransport {
   }
 
   private establish(ws: WebSocket, remote: string, dialer: string): void {
+    if (this.closed) {
+      ws.close(1001, "shutting down");
+      return;
+    }
     const existing = this.connections.get(remote);
     // A dialer only redials once it has lost its connection, so the same dialer again replaces it.
     if (existing && existing.dialer < dialer) {

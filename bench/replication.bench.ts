@@ -118,17 +118,23 @@ async function allRegions(cluster: Cluster, oneRegionAckRate: number): Promise<v
 
 type Buckets = Map<number, number>;
 
-/** Sum over all nodes of the cumulative buckets of dsc_replication_lag_seconds. */
-async function lagBuckets(cluster: Cluster): Promise<Buckets> {
+/**
+ * Sum over all nodes of the cumulative buckets of dsc_replication_lag_seconds, and each node's
+ * event-loop delay since the previous scrape (prom-client resets that histogram on every scrape).
+ */
+async function lagBuckets(cluster: Cluster): Promise<{ sums: Buckets; eventLoop: string[] }> {
   const sums: Buckets = new Map();
+  const eventLoop: string[] = [];
+  const seconds = (text: string, name: string): string => `${(Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1]) * 1000).toFixed(0)} ms`;
   for (const node of cluster.list()) {
     const text = (await request(node.apiPort, "GET", "/metrics")).text;
+    eventLoop.push(`${node.region} p99 ${seconds(text, "nodejs_eventloop_lag_p99_seconds")}, max ${seconds(text, "nodejs_eventloop_lag_max_seconds")}`);
     for (const match of text.matchAll(/^dsc_replication_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
       const le = match[1] === "+Inf" ? Infinity : Number(match[1]);
       sums.set(le, (sums.get(le) ?? 0) + Number(match[2]));
     }
   }
-  return sums;
+  return { sums, eventLoop };
 }
 
 /** The bucket bound under which p percent of the observations between two readings fall. */
@@ -162,7 +168,7 @@ async function convergenceLag(cluster: Cluster, ratePerRegion: number, seconds: 
       lags.push(performance.now() - acked);
     }));
   };
-  const bucketsBefore = await lagBuckets(cluster);
+  const bucketsBefore = (await lagBuckets(cluster)).sums;
   const start = performance.now();
   for (let tick = 0; performance.now() - start < seconds * 1000; tick++) {
     const due = start + tick * tickMs;
@@ -179,13 +185,14 @@ async function convergenceLag(cluster: Cluster, ratePerRegion: number, seconds: 
   await Promise.all(followers);
   const offered = n / ((performance.now() - start) / 1000);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const bucketsAfter = await lagBuckets(cluster);
+  const { sums: bucketsAfter, eventLoop } = await lagBuckets(cluster);
   const p50 = bucketPercentile(bucketsBefore, bucketsAfter, 50);
   const p99 = bucketPercentile(bucketsBefore, bucketsAfter, 99);
   report(`convergence lag at ${ratePerRegion} writes/s per region, node histograms (${p99.count} arrivals)`, `p50 <= ${p50.bound * 1000} ms, p99 <= ${p99.bound * 1000} ms`);
   lags.sort((a, b) => a - b);
   report(`  same, client-observed ack -> readable elsewhere (${lags.length} samples)`, `p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms, max ${lags[lags.length - 1].toFixed(1)} ms`, "p99 < 50 ms");
   report("  offered rate achieved (all regions)", `${offered.toFixed(0)} writes/s, ${behind} late ticks`);
+  report("  node event-loop delay during it", eventLoop.join("; "));
 }
 
 async function catchUp(cluster: Cluster): Promise<void> {

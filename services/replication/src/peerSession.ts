@@ -18,6 +18,10 @@ export interface SessionHost {
   learnCredential(credential: Uint8Array, from: PeerSession): void;
   /** The stored envelopes of a writer's shard (snapshot first), to send a peer that lacks them. */
   storedEnvelopes(writer: string, shard: number): Uint8Array[];
+  /** This node's own writer name. */
+  readonly self: string;
+  /** One envelope, freshly signed, of everything of this node's own document of `shard` beyond `theirs`. */
+  ownUpdateSince(shard: number, theirs: StateVector): Uint8Array;
   shardDigest(shard: number): string;
   /** Anti-entropy verdicts: a digest mismatch under equal state vectors, or a match. */
   digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none";
@@ -145,7 +149,9 @@ export class PeerSession {
   /**
    * Sends the peer every stored envelope holding operations it lacks (all of them for `shards`
    * with `everything`, the resync), for the documents `only` admits (by writer-and-shard key).
-   * Envelopes are the writer's own bytes, read from the log.
+   * Envelopes are the writer's own bytes, read from the log; of this node's own documents, one
+   * fresh envelope per shard instead (one signature to check and one update to apply for the
+   * peer, where the stored rows of 50,000 writes are over 3,000 of each).
    */
   private catchUp(shards: ReadonlySet<number> | undefined, everything: boolean, only: (key: string) => boolean = () => true): void {
     const out: Uint8Array[] = [];
@@ -154,6 +160,10 @@ export class PeerSession {
       if (!only(docKey(writer, shard))) continue;
       const theirs = this.theirs(writer, shard);
       if (!everything && missingOps(doc, theirs) === 0) continue;
+      if (!everything && writer === this.host.self) {
+        out.push(this.host.ownUpdateSince(shard, theirs));
+        continue;
+      }
       for (const bytes of this.host.storedEnvelopes(writer, shard)) {
         if (everything || lacks(bytes, theirs)) out.push(bytes);
       }

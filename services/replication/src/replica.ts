@@ -315,6 +315,15 @@ export class Replica implements SessionHost {
     return this.store.shardDigest(shard);
   }
 
+  get self(): string {
+    return this.store.own.name;
+  }
+
+  ownUpdateSince(shard: number, theirs: ReadonlyMap<number, number>): Uint8Array {
+    const update = Y.encodeStateAsUpdate(this.store.own.docs[shard], Y.encodeStateVector(theirs as Map<number, number>));
+    return sealEnvelope(KIND_UPDATE, this.self, shard, update, (data) => this.trust.sign(data)).bytes;
+  }
+
   digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none" {
     const key = `${peer}\n${shard}`;
     if (matched) {

@@ -139,4 +139,18 @@ describe("peer sessions", () => {
     b.receiveEnvelope(second, from);
     expect(b.store.read("c", "x")?.value).toEqual({ v: 2 });
   });
+
+  test("a node catches a peer up on its own documents with one signed envelope per shard, not one per stored commit", async () => {
+    const a = open(new Database(":memory:"), 1000);
+    for (let i = 0; i < 40; i++) await a.write("c", `offline-${i}`, { i }); // 40 commits while b is away
+    const shards = new Set(Array.from({ length: 16 }, (_, shard) => shard).filter((shard) => a.storedEnvelopes("alpha-0", shard).length > 0));
+    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), trust: new DirectoryTrust("beta-0", keys) });
+    const verify = jest.spyOn(b.trust, "verify");
+    const sa = a.connect("beta-0", { send: (bytes) => setImmediate(() => sb.receive(bytes)) });
+    const sb = b.connect("alpha-0", { send: (bytes) => setImmediate(() => sa.receive(bytes)) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 40; i++) expect(b.store.read("c", `offline-${i}`)?.value).toEqual({ i });
+    expect(verify).toHaveBeenCalledTimes(shards.size);
+    expect(b.store.digest()).toBe(a.store.digest());
+  });
 });

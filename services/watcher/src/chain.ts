@@ -106,9 +106,10 @@ export class ChainWatcher {
       this.agents ??= (await guardian.agents()).toLowerCase() as string;
       this.sourceOf.set(this.settings.consortiumSafe, "safe").set(this.agents, "agents").set(this.settings.tierRules, "tierRules");
       const head = await this.provider.getBlockNumber();
+      const headReadAt = Date.now();
       this.status.head = head;
       this.callbacks.paused((await guardian.paused({ blockTag: head })) as boolean, startedAt);
-      await this.readApprovals(head, startedAt);
+      await this.readApprovals(head, startedAt, headReadAt);
       if (this.judgeConsortium) await this.judge(head);
       this.metrics.checks.inc({ detector: "consortium" });
       this.status.lastError = undefined;
@@ -120,7 +121,8 @@ export class ChainWatcher {
     }
   }
 
-  private async readApprovals(head: number, startedAt: number): Promise<void> {
+  /** `headReadAt`: when `head` was read; every approval up to it had been recorded by then. */
+  private async readApprovals(head: number, startedAt: number, headReadAt: number): Promise<void> {
     const from = this.approvalsThrough === undefined ? Math.max(0, head - this.settings.approvalLookbackBlocks) : this.approvalsThrough + 1;
     const bit = 1 << REGIONS.indexOf(this.region);
     for (let start = from; start <= head; start += MAX_LOG_RANGE) {
@@ -130,9 +132,12 @@ export class ChainWatcher {
         const parsed = this.interfaces.tierRules.parseLog(log);
         if (!parsed || (Number(parsed.args.regions) & bit) === 0) continue;
         // A block's time can run ahead of the wall clock (a dev chain mining a burst of blocks stamps each one
-        // a second later); an approval is never later than when the watcher first reads it, so take the earlier.
+        // a second later); an approval is never later than the moment its block was known to be in the chain,
+        // so take the earlier. That moment is when the head was read, not when this loop gets here: on a busy
+        // machine the log and block queries before it took seconds, which made an approval look later than the
+        // gated change it explains (a false drift breach).
         const block = await this.provider.getBlock(log.blockNumber);
-        const at = Math.min(Number(block?.timestamp ?? 0) * 1000, Date.now());
+        const at = Math.min(Number(block?.timestamp ?? 0) * 1000, headReadAt);
         this.approvalTimes.push(at);
         this.status.approvals = [...this.status.approvals, { block: log.blockNumber, at: new Date(at).toISOString(), digest: parsed.args.digest as string }].slice(-20);
         this.logger.info({ block: log.blockNumber, digest: parsed.args.digest, blockTime: Number(block?.timestamp ?? 0) * 1000, at }, "approval recorded for this region");

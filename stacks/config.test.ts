@@ -124,7 +124,7 @@ describe("missingDeployTimeKeys", () => {
     expect(c.replication.replicas).toBe(3);
     expect(c.replicationTlsCerts.beta).toEqual(certs.beta);
     const short = { ...certs, beta: certs.beta.slice(0, 2) };
-    const extra = { ...keys, beta: [...keys.beta, keys.beta[0]] };
+    const extra = { ...keys, beta: [...keys.beta, keys.alpha[0]] };
     const message = problemsOf({ ...given, "dsc:replicationTlsCerts": JSON.stringify(short), "dsc:replicationTlsKeys": JSON.stringify(extra) });
     expect(message.split("\n").slice(1)).toEqual([
       "  - dsc:replicationTlsCerts.beta: holds 2 but the region runs 3 replicas: give one peer certificate per replica in ordinal order " +
@@ -132,7 +132,7 @@ describe("missingDeployTimeKeys", () => {
       "  - dsc:replicationTlsKeys.beta: holds 4 but the region runs 3 replicas: give one peer private key per replica in ordinal order " +
         "(replica i's names node beta-i); remove the extra ones, or raise dsc:replication.replicas",
     ]);
-    expect(message).not.toContain(keys.beta[0].split("\n")[1]);
+    expect(message).not.toContain(keys.alpha[0].split("\n")[1]);
   });
 
   it("takes a single PEM for a one-replica region, as the local stack sets it", () => {

@@ -131,5 +131,9 @@ describe("per-replica peer certificates", () => {
   it("refuses an empty list and names the replica whose PEM is broken", () => {
     expect(() => parseArgs("test", certs, [])).toThrow(/must hold one PEM per replica/);
     expect(() => parseArgs("test", certs, [cert("AAAA"), "nope"])).toThrow(/\[1\]: must be an X\.509 certificate in PEM/);
+    expect(() => parseArgs("test", certs, { a: cert("AAAA") })).toThrow(/must be a PEM, or a list of PEMs in replica order/);
+  });
+  it("refuses one pair given to two replicas, without showing it", () => {
+    expect(() => parseArgs("test", certs, [cert("AAAA"), cert("BBBB"), cert("AAAA")])).toThrow(/\[2\]: is the same as entry 0 \(value not shown\); each replica needs its own, issued with CN <region>-2/);
   });
 });

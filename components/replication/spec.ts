@@ -79,8 +79,19 @@ export function asReplicaList<T>(value: T | T[] | undefined): T[] {
 /** One PEM per replica (`<region>-0`, `<region>-1`, …): node certificates cannot be shared, their CN is the node. */
 export const perReplicaSchema = (item: z.ZodString) =>
   z.preprocess(
-    asReplicaList,
-    z.array(item).min(1, { error: "must hold one PEM per replica" }).max(9, { error: "must hold at most 9 PEMs (replicas is at most 9)" }),
+    // Only a single string stands for a list of one; anything else that is no list is refused as it is.
+    (value) => (typeof value === "string" ? [value] : value),
+    z
+      .array(item, { error: "must be a PEM, or a list of PEMs in replica order (one per replica)" })
+      .min(1, { error: "must hold one PEM per replica" })
+      .max(9, { error: "must hold at most 9 PEMs (replicas is at most 9)" })
+      .superRefine((pems, ctx) => {
+        // The same pair for two replicas: the second would refuse to start (its CN names the first).
+        pems.forEach((pem, i) => {
+          const first = pems.indexOf(pem);
+          if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `is the same as entry ${first} (value not shown); each replica needs its own, issued with CN <region>-${i}` });
+        });
+      }),
   );
 
 const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "must be a 32-byte base64url coordinate" });

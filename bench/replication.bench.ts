@@ -106,14 +106,17 @@ async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd:
   return { ackRate, endToEnd: batch.length / total };
 }
 
-async function allRegions(cluster: Cluster, oneRegionAckRate: number): Promise<void> {
+async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined): Promise<void> {
   const per = 8000;
+  const cpuBefore = await nodeCpuSeconds(cluster);
   const started = performance.now();
   const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 128)));
   const seconds = (performance.now() - started) / 1000;
-  report("aggregate durable acked writes/s, all three regions writing", ((per * 3) / seconds).toFixed(0), `>= one region (${oneRegionAckRate.toFixed(0)})`);
+  report("aggregate durable acked writes/s, all three regions writing", ((per * 3) / seconds).toFixed(0), `>= one region (${oneRegionAckRate?.toFixed(0) ?? "not run"})`);
   await Promise.all(runs.map((run, i) => untilVisible(cluster.list().filter((_, j) => j !== i), run.last)));
   report("aggregate end-to-end convergence throughput (writes/s until on all 3)", ((per * 3) / ((performance.now() - started) / 1000)).toFixed(0));
+  const cpuMs = ((await nodeCpuSeconds(cluster)) - cpuBefore) * 1000;
+  report("node CPU per write, all regions writing, until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / (per * 3)).toFixed(0)} us`);
 }
 
 type Buckets = Map<number, number>;
@@ -330,19 +333,22 @@ async function main(): Promise<void> {
     await closedLoop(cluster.nodes.alpha, ids("warmup", 3000), 32);
     // The 1-minute load average after each phase: the machine's state while the figures were taken.
     const loadSamples: string[] = [];
-    const phase = async <T>(run: Promise<T>): Promise<T> => {
-      const result = await run;
+    // DSC_BENCH_PHASES=one,all,... runs only those phases (while working on one figure); the ratio needs "one" and "bare".
+    const only = process.env.DSC_BENCH_PHASES?.split(",");
+    const phase = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+      if (only && !only.includes(name)) return undefined;
+      const result = await run();
       loadSamples.push(loadavg()[0].toFixed(2));
       return result;
     };
-    const one = await phase(oneRegion(cluster));
-    await phase(allRegions(cluster, one.ackRate));
-    await phase(convergenceLag(cluster, 500, 8));
-    await phase(catchUp(cluster));
-    await phase(memory(cluster));
-    await phase(profile(cluster));
-    const baseline = await phase(bareMesh(20000));
-    report("ratio baseline / end-to-end convergence throughput", `${(baseline / one.endToEnd).toFixed(2)}x`, "<= 1.5x");
+    const one = await phase("one", () => oneRegion(cluster));
+    await phase("all", () => allRegions(cluster, one?.ackRate));
+    await phase("lag", () => convergenceLag(cluster, 500, 8));
+    await phase("catchup", () => catchUp(cluster));
+    await phase("memory", () => memory(cluster));
+    await phase("profile", () => profile(cluster));
+    const baseline = await phase("bare", () => bareMesh(20000));
+    if (one && baseline) report("ratio baseline / end-to-end convergence throughput", `${(baseline / one.endToEnd).toFixed(2)}x`, "<= 1.5x");
     report("load average during the run (1 min, after each phase)", loadSamples.join(", "));
   } finally {
     agent.destroy();

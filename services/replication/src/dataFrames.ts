@@ -1,5 +1,6 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import { buildTree, HASH_BYTES, InclusionProof, leafHash, MAX_TREE_SIZE, rootFromProof } from "./commitTree";
 import { SHARD_COUNT } from "./keys";
 
 /**
@@ -8,46 +9,91 @@ import { SHARD_COUNT } from "./keys";
  * An envelope is one Yjs update of one writer's document of one shard (or that writer's snapshot
  * of it), signed by the writer. Its bytes are never re-encoded: relays and catch-up forward the
  * very bytes the writer signed, so the signature survives every hop.
+ *
+ * Version 2 (what this node writes): the writer signs once per group commit, the root of a Merkle
+ * tree over the commit's envelopes (commitTree.ts); each envelope carries its inclusion proof and
+ * that signature. Version 1 (one signature per envelope over its own bytes) is still read, so a
+ * log written before stays readable and relayable.
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
+const ENVELOPE_V1 = 1;
 export const KIND_UPDATE = 0;
 export const KIND_SNAPSHOT = 1;
 export type EnvelopeKind = typeof KIND_UPDATE | typeof KIND_SNAPSHOT;
 
-export interface Envelope {
+/** What a writer puts in one envelope. */
+export interface EnvelopeContent {
   readonly kind: EnvelopeKind;
-  readonly writer: string;
   readonly shard: number;
   readonly update: Uint8Array;
+}
+
+export interface Envelope extends EnvelopeContent {
+  readonly version: typeof ENVELOPE_V1 | typeof ENVELOPE_VERSION;
+  readonly writer: string;
+  /** Version 2: where the envelope sits in its commit's tree. */
+  readonly proof?: InclusionProof;
   readonly signature: Uint8Array;
-  /** The bytes the writer signed (everything before the signature). */
-  readonly signed: Uint8Array;
+  /** The encoded content (version 1: everything before the signature), the tree's leaf. */
+  readonly content: Uint8Array;
   /** The whole envelope as received or made: what is stored and forwarded. */
   readonly bytes: Uint8Array;
 }
 
 const MAX_NAME = 64;
+/** Prefix of the statement a writer signs for a commit: no other signature of its key starts so. */
+const ROOT_STATEMENT = Buffer.from("dsc-replication/commit-root/2\n");
+
+function encodeContent(version: number, writer: string, content: EnvelopeContent): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, version);
+  encoding.writeVarUint(e, content.kind);
+  encoding.writeVarString(e, writer);
+  encoding.writeVarUint(e, content.shard);
+  encoding.writeVarUint8Array(e, content.update);
+  return encoding.toUint8Array(e);
+}
+
+/** A version 2 envelope from its parts (sealEnvelopes' output; tests graft parts of one onto another). */
+export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: InclusionProof, signature: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeUint8Array(e, encodeContent(ENVELOPE_VERSION, writer, content));
+  encoding.writeVarUint(e, proof.index);
+  encoding.writeVarUint(e, proof.size);
+  encoding.writeVarUint(e, proof.path.length);
+  for (const hash of proof.path) encoding.writeUint8Array(e, hash);
+  encoding.writeVarUint8Array(e, signature);
+  return encoding.toUint8Array(e);
+}
+
+/** The envelopes of one commit of `writer`, under one signature over their tree's root. */
+export function sealEnvelopes(writer: string, contents: readonly EnvelopeContent[], sign: (data: Uint8Array) => Uint8Array): Envelope[] {
+  const leaves = contents.map((content) => leafHash(encodeContent(ENVELOPE_VERSION, writer, content)));
+  const { root, proofs } = buildTree(leaves);
+  const signature = sign(Buffer.concat([ROOT_STATEMENT, root]));
+  return contents.map((content, i) => openEnvelope(encodeEnvelope(writer, content, proofs[i], signature)));
+}
 
 export function sealEnvelope(kind: EnvelopeKind, writer: string, shard: number, update: Uint8Array, sign: (data: Uint8Array) => Uint8Array): Envelope {
-  const head = encoding.createEncoder();
-  encoding.writeVarUint(head, ENVELOPE_VERSION);
-  encoding.writeVarUint(head, kind);
-  encoding.writeVarString(head, writer);
-  encoding.writeVarUint(head, shard);
-  encoding.writeVarUint8Array(head, update);
-  const signed = encoding.toUint8Array(head);
-  const signature = sign(signed);
-  const whole = encoding.createEncoder();
-  encoding.writeUint8Array(whole, signed);
-  encoding.writeVarUint8Array(whole, signature);
-  return { kind, writer, shard, update, signature, signed, bytes: encoding.toUint8Array(whole) };
+  return sealEnvelopes(writer, [{ kind, shard, update }], sign)[0];
+}
+
+/**
+ * The bytes the writer's signature must cover: the commit root the proof leads to (version 2),
+ * or the content itself (version 1); undefined for a proof that leads nowhere. Hashes the
+ * content, so it is computed when a signature is to be checked, not on every open.
+ */
+export function signedStatement(envelope: Envelope): Uint8Array | undefined {
+  if (!envelope.proof) return envelope.content;
+  const root = rootFromProof(leafHash(envelope.content), envelope.proof);
+  return root && Buffer.concat([ROOT_STATEMENT, root]);
 }
 
 /** Throws on malformed bytes (the caller counts and drops them). Does not check the signature. */
 export function openEnvelope(bytes: Uint8Array): Envelope {
   const decoder = decoding.createDecoder(bytes);
   const version = decoding.readVarUint(decoder);
-  if (version !== ENVELOPE_VERSION) throw new Error(`envelope version ${version}`);
+  if (version !== ENVELOPE_VERSION && version !== ENVELOPE_V1) throw new Error(`envelope version ${version}`);
   const kind = decoding.readVarUint(decoder);
   if (kind !== KIND_UPDATE && kind !== KIND_SNAPSHOT) throw new Error(`envelope kind ${kind}`);
   const writer = decoding.readVarString(decoder);
@@ -55,10 +101,23 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
   const shard = decoding.readVarUint(decoder);
   if (shard >= SHARD_COUNT) throw new Error(`shard ${shard} out of range`);
   const update = decoding.readVarUint8Array(decoder);
-  const signedLength = decoder.pos;
+  const content = bytes.subarray(0, decoder.pos);
+  const proof = version === ENVELOPE_VERSION ? readProof(decoder) : undefined;
   const signature = decoding.readVarUint8Array(decoder);
   if (decoding.hasContent(decoder)) throw new Error("trailing bytes after envelope");
-  return { kind, writer, shard, update, signature, signed: bytes.subarray(0, signedLength), bytes };
+  return { version, kind, writer, shard, update, proof, signature, content, bytes };
+}
+
+function readProof(decoder: decoding.Decoder): InclusionProof {
+  const index = decoding.readVarUint(decoder);
+  const size = decoding.readVarUint(decoder);
+  if (size === 0 || size > MAX_TREE_SIZE || index >= size) throw new Error(`leaf ${index} of a commit tree of ${size}`);
+  const length = decoding.readVarUint(decoder);
+  // A tree of MAX_TREE_SIZE leaves is 16 levels deep.
+  if (length > 16) throw new Error(`inclusion proof of ${length} hashes`);
+  const path = Array.from({ length }, () => decoding.readUint8Array(decoder, HASH_BYTES));
+  if (path.some((hash) => hash.length !== HASH_BYTES)) throw new Error("inclusion proof cut short");
+  return { index, size, path };
 }
 
 export const FRAME_STATE = 10;

@@ -20,8 +20,8 @@ export interface SessionHost {
   storedEnvelopes(writer: string, shard: number): Uint8Array[];
   /** This node's own writer name. */
   readonly self: string;
-  /** One envelope, freshly signed, of everything of this node's own document of `shard` beyond `theirs`. */
-  ownUpdateSince(shard: number, theirs: StateVector): Uint8Array;
+  /** Per shard asked, one envelope of everything of this node's own document beyond `theirs`, all under one fresh signature. */
+  ownUpdatesSince(wanted: ReadonlyArray<{ shard: number; theirs: StateVector }>): Uint8Array[];
   shardDigest(shard: number): string;
   /** Anti-entropy verdicts: a digest mismatch under equal state vectors, or a match. */
   digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none";
@@ -150,24 +150,26 @@ export class PeerSession {
    * Sends the peer every stored envelope holding operations it lacks (all of them for `shards`
    * with `everything`, the resync), for the documents `only` admits (by writer-and-shard key).
    * Envelopes are the writer's own bytes, read from the log; of this node's own documents, one
-   * fresh envelope per shard instead (one signature to check and one update to apply for the
-   * peer, where the stored rows of 50,000 writes are over 3,000 of each).
+   * fresh envelope per shard instead, under one signature (one update per shard to apply for the
+   * peer, where the stored rows of 50,000 writes are over 3,000).
    */
   private catchUp(shards: ReadonlySet<number> | undefined, everything: boolean, only: (key: string) => boolean = () => true): void {
     const out: Uint8Array[] = [];
+    const own: Array<{ shard: number; theirs: StateVector }> = [];
     for (const { writer, shard, doc } of this.host.docs()) {
       if (shards && !shards.has(shard)) continue;
       if (!only(docKey(writer, shard))) continue;
       const theirs = this.theirs(writer, shard);
       if (!everything && missingOps(doc, theirs) === 0) continue;
       if (!everything && writer === this.host.self) {
-        out.push(this.host.ownUpdateSince(shard, theirs));
+        own.push({ shard, theirs });
         continue;
       }
       for (const bytes of this.host.storedEnvelopes(writer, shard)) {
         if (everything || lacks(bytes, theirs)) out.push(bytes);
       }
     }
+    if (own.length > 0) out.push(...this.host.ownUpdatesSince(own));
     // One frame per envelope batch of bounded size, so a large catch-up does not make one huge frame.
     let batch: Uint8Array[] = [];
     let size = 0;

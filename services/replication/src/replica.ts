@@ -1,10 +1,11 @@
 import { createHash, randomInt } from "node:crypto";
 import * as Y from "yjs";
-import { Envelope, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
+import { Envelope, EnvelopeContent, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelopes, signedStatement } from "./dataFrames";
 import { NodeId, nodeName, parseNodeName } from "./identity";
 import { SHARD_COUNT } from "./keys";
 import { Version } from "./lww";
 import { PeerLink, PeerSession, SessionHost } from "./peerSession";
+import { RecentSet } from "./recentSet";
 import { ShardedStore, WriterDocs } from "./shards";
 import { MAX_COUNTER } from "./slotShape";
 import { clientGroupsBeyond, DecodedUpdate, decodeUpdate, GuardLimits, inspectStructs, UpdateRefusal } from "./updateGuard";
@@ -16,6 +17,8 @@ const RESTORE = Symbol("restore");
 const DIGEST_DOCS_PER_REPORT = 20_000;
 /** Hashes of the envelopes accepted last, to drop the copies that follow (relays, catch-up from two peers). */
 const RECENT_ENVELOPES = 8192;
+/** Commit roots whose signature checked, by writer: the rest of a commit's envelopes need no ECDSA. */
+const RECENT_ROOTS = 4096;
 
 interface Waiter {
   readonly resolve: () => void;
@@ -110,6 +113,8 @@ export class Replica implements SessionHost {
   readonly sessions = new Set<PeerSession>();
   readonly trust: WriterTrust;
   private pending: PendingEnvelope[] = [];
+  /** This node's own updates and snapshots since the last commit, signed together when it starts. */
+  private unsigned: Array<EnvelopeContent & { dropRows: boolean }> = [];
   private newCredentials: Array<{ writer: string; credential: Uint8Array }> = [];
   private waiters: Waiter[] = [];
   private queued: QueuedWrite[] = [];
@@ -119,7 +124,8 @@ export class Replica implements SessionHost {
   /** The changed shard whose digest the next report computes first. */
   private digestTurn = 0;
   private readonly compacting = new Set<number>();
-  private readonly recentEnvelopes = new Set<string>();
+  private readonly recentEnvelopes = new RecentSet(RECENT_ENVELOPES);
+  private readonly verifiedRoots = new RecentSet(RECENT_ROOTS);
   private readonly observed = new Set<WriterDocs>();
   private readonly mismatches = new Map<string, number>();
   private readonly refusalCounts = new Map<Refusal, number>();
@@ -153,7 +159,7 @@ export class Replica implements SessionHost {
     this.store.own.docs.forEach((doc, shard) => {
       doc.on("update", (update: Uint8Array, origin: unknown) => {
         if (origin === RESTORE || origin instanceof PeerSession) return;
-        this.guard("sign", () => this.pending.push({ envelope: sealEnvelope(KIND_UPDATE, self, shard, update, (data) => this.trust.sign(data)), origin: null, dropRows: false }));
+        this.unsigned.push({ kind: KIND_UPDATE, shard, update, dropRows: false });
         this.requestFlush();
       });
     });
@@ -215,7 +221,7 @@ export class Replica implements SessionHost {
 
   /** Writes and peer updates not yet committed. */
   pendingCount(): number {
-    return this.pending.length + this.queued.length;
+    return this.pending.length + this.unsigned.length + this.queued.length;
   }
 
   /**
@@ -242,6 +248,7 @@ export class Replica implements SessionHost {
     this.flushScheduled = false;
     if (this.committing) return;
     this.guard("apply", () => this.applyQueued());
+    this.guard("sign", () => this.sealOwn());
     if (this.pending.length === 0 && this.waiters.length === 0 && this.newCredentials.length === 0) return;
     const started = process.hrtime.bigint();
     const batch = this.pending;
@@ -269,7 +276,7 @@ export class Replica implements SessionHost {
       () => {
         this.committing = false;
         this.guard("commit", () => this.committed(batch, waiters, started));
-        if (this.pending.length > 0 || this.queued.length > 0) this.requestFlush();
+        if (this.pendingCount() > 0) this.requestFlush();
       },
       (error: Error) => {
         this.committing = false;
@@ -284,7 +291,7 @@ export class Replica implements SessionHost {
    */
   async close(drainMs = 5000): Promise<void> {
     const deadline = Date.now() + drainMs;
-    while ((this.committing || this.pending.length > 0 || this.queued.length > 0) && Date.now() < deadline) {
+    while ((this.committing || this.pendingCount() > 0) && Date.now() < deadline) {
       this.flush();
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
@@ -319,9 +326,13 @@ export class Replica implements SessionHost {
     return this.store.own.name;
   }
 
-  ownUpdateSince(shard: number, theirs: ReadonlyMap<number, number>): Uint8Array {
-    const update = Y.encodeStateAsUpdate(this.store.own.docs[shard], Y.encodeStateVector(theirs as Map<number, number>));
-    return sealEnvelope(KIND_UPDATE, this.self, shard, update, (data) => this.trust.sign(data)).bytes;
+  ownUpdatesSince(wanted: ReadonlyArray<{ shard: number; theirs: ReadonlyMap<number, number> }>): Uint8Array[] {
+    const contents = wanted.map(({ shard, theirs }) => ({
+      kind: KIND_UPDATE,
+      shard,
+      update: Y.encodeStateAsUpdate(this.store.own.docs[shard], Y.encodeStateVector(theirs as Map<number, number>)),
+    }) as const);
+    return sealEnvelopes(this.self, contents, (data) => this.trust.sign(data)).map((envelope) => envelope.bytes);
   }
 
   digestCompared(peer: string, shard: number, matched: boolean): "resync" | "report" | "none" {
@@ -378,7 +389,7 @@ export class Replica implements SessionHost {
     const adds = addsOperations(decoded, known);
     const covering = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, decoded.ends);
     if (!adds && !covering) return;
-    if (!this.trust.verify(name, envelope.signed, envelope.signature)) return this.refuse("bad_signature", from, name, "signature does not check against the writer's certificate");
+    if (!this.authentic(envelope)) return this.refuse("bad_signature", from, name, "signature does not check against the writer's certificate");
     if (!adds) {
       // A snapshot of exactly what this node holds (every struct of it was checked on arrival):
       // nothing to apply, only the writer's rows to compact and the snapshot to pass on.
@@ -407,7 +418,30 @@ export class Replica implements SessionHost {
 
   private remember(envelopeHash: string): void {
     this.recentEnvelopes.add(envelopeHash);
-    if (this.recentEnvelopes.size > RECENT_ENVELOPES) this.recentEnvelopes.delete(this.recentEnvelopes.values().next().value as string);
+  }
+
+  /**
+   * Whether the writer signed this envelope: its commit root checked once (a few hashes for the
+   * rest of the commit), one ECDSA verification otherwise. Only a root whose signature checked is
+   * remembered, and an envelope reaches a remembered root only if it is one of that commit's.
+   */
+  private authentic(envelope: Envelope): boolean {
+    const statement = signedStatement(envelope);
+    if (!statement) return false;
+    const root = envelope.proof ? `${envelope.writer}\n${Buffer.from(statement).toString("base64")}` : undefined;
+    if (root !== undefined && this.verifiedRoots.has(root)) return true;
+    if (!this.trust.verify(envelope.writer, statement, envelope.signature)) return false;
+    if (root !== undefined) this.verifiedRoots.add(root);
+    return true;
+  }
+
+  /** One signature for everything this node wrote since the last commit (commitTree.ts). */
+  private sealOwn(): void {
+    if (this.unsigned.length === 0) return;
+    const contents = this.unsigned;
+    this.unsigned = [];
+    const envelopes = sealEnvelopes(this.self, contents, (data) => this.trust.sign(data));
+    envelopes.forEach((envelope, i) => this.pending.push({ envelope, origin: null, dropRows: contents[i].dropRows }));
   }
 
   private refuse(reason: Refusal, from: PeerSession, writer: string, detail: string): void {
@@ -513,8 +547,7 @@ export class Replica implements SessionHost {
       if (this.compacting.has(shard)) continue;
       const growth = this.options.log.growth(self, shard);
       if (growth.rows >= this.compactAfterRows || (growth.rows > 1 && growth.bytes >= Math.max(this.compactAfterBytes, growth.snapshotBytes))) {
-        const snapshot = Y.encodeStateAsUpdate(this.store.own.docs[shard]);
-        this.pending.push({ envelope: sealEnvelope(KIND_SNAPSHOT, self, shard, snapshot, (data) => this.trust.sign(data)), origin: null, dropRows: true });
+        this.unsigned.push({ kind: KIND_SNAPSHOT, shard, update: Y.encodeStateAsUpdate(this.store.own.docs[shard]), dropRows: true });
         this.compacting.add(shard);
         this.options.observer?.compacted(shard);
         this.requestFlush();

@@ -1,5 +1,5 @@
 import { createCa, issueCertificate } from "../../../scripts/pki";
-import { KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
+import { KIND_UPDATE, openEnvelope, sealEnvelope, signedStatement } from "./dataFrames";
 import { CaTrust } from "./writerTrust";
 
 describe("writer trust from the federation CA", () => {
@@ -14,17 +14,18 @@ describe("writer trust from the federation CA", () => {
 
     const envelope = sealEnvelope(KIND_UPDATE, "alpha-0", 3, new Uint8Array([1, 2, 3]), (data) => alphaTrust.sign(data));
     const received = openEnvelope(envelope.bytes);
-    expect(betaTrust.verify("alpha-0", received.signed, received.signature)).toBe(false); // alpha not known yet
+    const signed = signedStatement(received) as Uint8Array;
+    expect(betaTrust.verify("alpha-0", signed, received.signature)).toBe(false); // alpha not known yet
     for (const credential of alphaTrust.credentials()) expect(betaTrust.learn(credential)).toEqual({ writer: "alpha-0" });
-    expect(betaTrust.verify("alpha-0", received.signed, received.signature)).toBe(true);
+    expect(betaTrust.verify("alpha-0", signed, received.signature)).toBe(true);
 
     // beta signing in alpha's name, or a changed byte, does not check.
     const forged = sealEnvelope(KIND_UPDATE, "alpha-0", 3, new Uint8Array([1, 2, 3]), (data) => betaTrust.sign(data));
-    expect(betaTrust.verify("alpha-0", forged.signed, forged.signature)).toBe(false);
-    const tampered = new Uint8Array(received.signed);
+    expect(betaTrust.verify("alpha-0", signedStatement(forged) as Uint8Array, forged.signature)).toBe(false);
+    const tampered = new Uint8Array(signed);
     tampered[tampered.length - 1] ^= 1;
     expect(betaTrust.verify("alpha-0", tampered, received.signature)).toBe(false);
-    expect(betaTrust.verify("alpha-0", received.signed, new Uint8Array(70))).toBe(false);
+    expect(betaTrust.verify("alpha-0", signed, new Uint8Array(70))).toBe(false);
 
     const foreign = new CaTrust({ ca: other.certPem, cert: intruder.certPem, key: intruder.keyPem });
     expect(betaTrust.learn(foreign.credentials()[0])).toEqual({ refused: "certificate of gamma-0 not issued by the federation CA" });

@@ -1,7 +1,7 @@
 import { KeyObject, sign } from "node:crypto";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
-import { encodeDataFrame, FRAME_ENVELOPES, KIND_UPDATE, openEnvelope, sealEnvelope } from "../dataFrames";
+import { encodeDataFrame, encodeEnvelope, FRAME_ENVELOPES, KIND_UPDATE, openEnvelope, sealEnvelope } from "../dataFrames";
 import { shardOf, storageKey } from "../keys";
 import { SLOTS_MAP } from "../updateGuard";
 
@@ -87,9 +87,10 @@ export function attackEnvelopes(attack: Attack, ctx: AttackContext): Uint8Array[
     case "tamper_genuine": {
       if (!ctx.genuine) return [];
       const genuine = openEnvelope(ctx.genuine);
-      // Keep the victim's signature, swap the update for one of the attacker's choosing.
-      const swapped = sealEnvelope(KIND_UPDATE, genuine.writer, genuine.shard, slotUpdate(key, { w: ctx.now + 2000, c: 0, v: forged }), () => genuine.signature);
-      return [swapped.bytes];
+      // Keep the victim's signature and the envelope's place in its commit tree (a root the
+      // receiver has already checked), swap the update for one of the attacker's choosing.
+      const update = slotUpdate(key, { w: ctx.now + 2000, c: 0, v: forged });
+      return [encodeEnvelope(genuine.writer, { kind: KIND_UPDATE, shard: genuine.shard, update }, genuine.proof ?? { index: 0, size: 1, path: [] }, genuine.signature)];
     }
     case "plain_deletes": {
       // A Yjs delete set covering every item of the victim's document, under the victim's name

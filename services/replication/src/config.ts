@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { NodeId, REGIONS } from "./identity";
+
+/** The most Yjs client ids --max-client-ids may allow per writer and shard (an envelope naming more is malformed). */
+export const MAX_CLIENT_IDS = 100_000;
 import { DEFAULT_HTTP_LIMITS, DEFAULT_PEER_LIMITS, HttpLimits, PeerLimits } from "./limits";
 
 export interface HostPort {
@@ -103,7 +106,7 @@ const settingsSchema = z.object({
   tlsCaFile: z.string({ message: "the federation CA certificate is required (--tls-ca-file or DSC_TLS_CA_FILE)" }).min(1),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   maxClockSkewMs: z.coerce.number({ message: "max clock skew must be a number of milliseconds" }).int().min(1000, { message: "max clock skew must be at least 1000 ms" }).default(300_000),
-  maxClientIds: z.coerce.number({ message: "max client ids must be a number" }).int().min(1).max(100_000).default(64),
+  maxClientIds: z.coerce.number({ message: "max client ids must be a number" }).int().min(1).max(MAX_CLIENT_IDS).default(64),
   peerHandshakeTimeoutMs: bounded("peer handshake timeout (ms)", 500, 120_000, DEFAULT_PEER_LIMITS.handshakeTimeoutMs),
   peerHandshakeMaxBytes: bounded("peer handshake frame limit (bytes)", 512, 16 * 1024, DEFAULT_PEER_LIMITS.handshakeMaxBytes),
   peerMaxUnauthenticated: bounded("unauthenticated peer socket cap", 1, 10_000, DEFAULT_PEER_LIMITS.maxUnauthenticated),

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
 import { encodeEnvelope, Envelope, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelopes, signedStatement } from "./dataFrames";
 
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -39,6 +40,27 @@ describe("signed envelopes", () => {
     const grafted = openEnvelope(encodeEnvelope("alpha-0", { kind: KIND_UPDATE, shard: second.shard, update: second.update }, first.proof as NonNullable<Envelope["proof"]>, first.signature));
     expect(checks(grafted)).toBe(false);
     expect(checks(openEnvelope(encodeEnvelope("beta-0", contents[0], first.proof as NonNullable<Envelope["proof"]>, first.signature)))).toBe(false);
+  });
+
+  test("the clock ends are signed with the content: given, or worked out from the update", () => {
+    const doc = new Y.Doc();
+    doc.clientID = 77;
+    doc.getMap("slots").set("c/x", { w: 1, c: 0, v: 1 });
+    const update = Y.encodeStateAsUpdate(doc);
+    const [worked, given] = sealEnvelopes("alpha-0", [{ kind: KIND_UPDATE, shard: 1, update }, { kind: KIND_UPDATE, shard: 2, update, ends: new Map([[77, 5]]) }], signer);
+    expect([...(openEnvelope(worked.bytes).ends ?? [])]).toEqual([[77, 1]]);
+    expect([...(openEnvelope(given.bytes).ends ?? [])]).toEqual([[77, 5]]);
+    // Named twice: refused when opened.
+    const twice = encoding.createEncoder();
+    encoding.writeVarUint(twice, 2);
+    for (let i = 0; i < 2; i++) {
+      encoding.writeVarUint(twice, 77);
+      encoding.writeVarUint(twice, 1);
+    }
+    const bytes = Buffer.from(worked.bytes);
+    const endsAt = worked.content.length - 3; // count 1, client 77, end 1: three bytes
+    const forged = Buffer.concat([bytes.subarray(0, endsAt), encoding.toUint8Array(twice), bytes.subarray(worked.content.length)]);
+    expect(() => openEnvelope(forged)).toThrow(/a client named twice/);
   });
 
   test("malformed proofs are refused when opened", () => {

@@ -1,6 +1,8 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
 import { buildTree, HASH_BYTES, InclusionProof, leafHash, MAX_TREE_SIZE, rootFromProof } from "./commitTree";
+import { MAX_CLIENT_IDS } from "./config";
 import { SHARD_COUNT } from "./keys";
 
 /**
@@ -12,7 +14,10 @@ import { SHARD_COUNT } from "./keys";
  *
  * Version 2 (what this node writes): the writer signs once per group commit, the root of a Merkle
  * tree over the commit's envelopes (commitTree.ts); each envelope carries its inclusion proof and
- * that signature. Version 1 (one signature per envelope over its own bytes) is still read, so a
+ * that signature. Its signed content also names, per Yjs client, the clock just past the update's
+ * last struct (`ends`), so a node tells a duplicate, or what a peer lacks, without decoding the
+ * update (a decode per stored row was most of a catch-up); a receiver that does decode it refuses
+ * ends that differ from the update's. Version 1 (one signature per envelope over its own bytes) is still read, so a
  * log written before stays readable and relayable.
  */
 export const ENVELOPE_VERSION = 2;
@@ -21,15 +26,21 @@ export const KIND_UPDATE = 0;
 export const KIND_SNAPSHOT = 1;
 export type EnvelopeKind = typeof KIND_UPDATE | typeof KIND_SNAPSHOT;
 
-/** What a writer puts in one envelope. */
+/** Per Yjs client, the clock just past its last struct in an update (Yjs' `parseUpdateMeta().to`). */
+export type ClockEnds = ReadonlyMap<number, number>;
+
+/** What a writer puts in one envelope; `ends` is worked out from the update when not given. */
 export interface EnvelopeContent {
   readonly kind: EnvelopeKind;
   readonly shard: number;
   readonly update: Uint8Array;
+  readonly ends?: ClockEnds;
 }
 
 export interface Envelope extends EnvelopeContent {
   readonly version: typeof ENVELOPE_V1 | typeof ENVELOPE_VERSION;
+  /** As the writer signed them (version 2); undefined in version 1. */
+  readonly ends: ClockEnds | undefined;
   readonly writer: string;
   /** Version 2: where the envelope sits in its commit's tree. */
   readonly proof?: InclusionProof;
@@ -41,23 +52,39 @@ export interface Envelope extends EnvelopeContent {
 }
 
 const MAX_NAME = 64;
+
 /** Prefix of the statement a writer signs for a commit: no other signature of its key starts so. */
 const ROOT_STATEMENT = Buffer.from("dsc-replication/commit-root/2\n");
 
-function encodeContent(version: number, writer: string, content: EnvelopeContent): Uint8Array {
+function encodeContent(writer: string, content: EnvelopeContent): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeVarUint(e, version);
+  encoding.writeVarUint(e, ENVELOPE_VERSION);
   encoding.writeVarUint(e, content.kind);
   encoding.writeVarString(e, writer);
   encoding.writeVarUint(e, content.shard);
   encoding.writeVarUint8Array(e, content.update);
+  const ends = content.ends ?? endsOf(content.update);
+  encoding.writeVarUint(e, ends.size);
+  for (const [client, end] of ends) {
+    encoding.writeVarUint(e, client);
+    encoding.writeVarUint(e, end);
+  }
   return encoding.toUint8Array(e);
+}
+
+/** The ends of an update, decoded (for callers without the transaction at hand); none for a malformed one. */
+function endsOf(update: Uint8Array): ClockEnds {
+  try {
+    return Y.parseUpdateMeta(update).to;
+  } catch {
+    return new Map();
+  }
 }
 
 /** A version 2 envelope from its parts (sealEnvelopes' output; tests graft parts of one onto another). */
 export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: InclusionProof, signature: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeUint8Array(e, encodeContent(ENVELOPE_VERSION, writer, content));
+  encoding.writeUint8Array(e, encodeContent(writer, content));
   encoding.writeVarUint(e, proof.index);
   encoding.writeVarUint(e, proof.size);
   encoding.writeVarUint(e, proof.path.length);
@@ -68,7 +95,7 @@ export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: 
 
 /** The envelopes of one commit of `writer`, under one signature over their tree's root. */
 export function sealEnvelopes(writer: string, contents: readonly EnvelopeContent[], sign: (data: Uint8Array) => Uint8Array): Envelope[] {
-  const leaves = contents.map((content) => leafHash(encodeContent(ENVELOPE_VERSION, writer, content)));
+  const leaves = contents.map((content) => leafHash(encodeContent(writer, content)));
   const { root, proofs } = buildTree(leaves);
   const signature = sign(Buffer.concat([ROOT_STATEMENT, root]));
   return contents.map((content, i) => openEnvelope(encodeEnvelope(writer, content, proofs[i], signature)));
@@ -101,11 +128,21 @@ export function openEnvelope(bytes: Uint8Array): Envelope {
   const shard = decoding.readVarUint(decoder);
   if (shard >= SHARD_COUNT) throw new Error(`shard ${shard} out of range`);
   const update = decoding.readVarUint8Array(decoder);
+  const ends = version === ENVELOPE_VERSION ? readEnds(decoder) : undefined;
   const content = bytes.subarray(0, decoder.pos);
   const proof = version === ENVELOPE_VERSION ? readProof(decoder) : undefined;
   const signature = decoding.readVarUint8Array(decoder);
   if (decoding.hasContent(decoder)) throw new Error("trailing bytes after envelope");
-  return { version, kind, writer, shard, update, proof, signature, content, bytes };
+  return { version, kind, writer, shard, update, ends, proof, signature, content, bytes };
+}
+
+function readEnds(decoder: decoding.Decoder): ClockEnds {
+  const ends = new Map<number, number>();
+  const count = decoding.readVarUint(decoder);
+  if (count > MAX_CLIENT_IDS) throw new Error(`clock ends of ${count} clients (at most ${MAX_CLIENT_IDS})`);
+  for (let i = 0; i < count; i++) ends.set(decoding.readVarUint(decoder), decoding.readVarUint(decoder));
+  if (ends.size !== count) throw new Error("a client named twice in the clock ends");
+  return ends;
 }
 
 function readProof(decoder: decoding.Decoder): InclusionProof {

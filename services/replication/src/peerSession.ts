@@ -213,9 +213,10 @@ function sameVector(a: StateVector, b: StateVector): boolean {
 /** Whether a stored envelope holds operations a replica with state vector `theirs` has not seen. */
 function lacks(envelopeBytes: Uint8Array, theirs: StateVector): boolean {
   try {
-    const update = openEnvelope(envelopeBytes).update;
-    const meta = Y.parseUpdateMeta(update);
-    for (const [client, to] of meta.to) if (to > (theirs.get(client) ?? 0)) return true;
+    const envelope = openEnvelope(envelopeBytes);
+    // The ends the writer signed spare decoding the update (version 1 envelopes have none).
+    const ends = envelope.ends ?? Y.parseUpdateMeta(envelope.update).to;
+    for (const [client, to] of ends) if (to > (theirs.get(client) ?? 0)) return true;
     return false;
   } catch {
     return false;

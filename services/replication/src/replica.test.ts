@@ -4,9 +4,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as Y from "yjs";
 import { InclusionProof } from "./commitTree";
-import { decodeDataFrame, encodeEnvelope, Envelope, FRAME_ENVELOPES, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope } from "./dataFrames";
+import { decodeDataFrame, encodeEnvelope, Envelope, FRAME_ENVELOPES, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope, sealEnvelopes } from "./dataFrames";
 import { shardOf, storageKey } from "./keys";
 import { Replica } from "./replica";
+import * as updateGuard from "./updateGuard";
 import { SLOTS_MAP } from "./updateGuard";
 import { UpdateLog } from "./updateLog";
 import { WorkerLog } from "./workerLog";
@@ -184,5 +185,33 @@ describe("peer sessions", () => {
     b.receiveEnvelope(grafted, from);
     expect(refusals).toEqual(["bad_signature"]);
     expect(b.store.read("c", "many-0")?.value).toEqual({ i: 0 });
+  });
+
+  test("a duplicate is told by the clock ends its writer signed, without decoding it; ends that are not the update's are refused", async () => {
+    const a = open(new Database(":memory:"), 1000);
+    await a.write("c", "x", { v: 1 });
+    const [first] = Array.from({ length: 16 }, (_, shard) => a.storedEnvelopes("alpha-0", shard)).flat();
+    const refusals: string[] = [];
+    const observer = { flushed: () => undefined, compacted: () => undefined, storageFailed: () => undefined, replicated: () => undefined, refused: (reason: string) => refusals.push(reason) };
+    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), observer, trust: new DirectoryTrust("beta-0", keys) });
+    const from = b.connect("alpha-0", { send: () => undefined });
+    const decode = jest.spyOn(updateGuard, "decodeUpdate");
+    b.receiveEnvelope(first, from);
+    expect(decode).toHaveBeenCalledTimes(1);
+    // The same content under another signature (not a byte-identical copy): a duplicate by its ends, never decoded.
+    const opened = openEnvelope(first);
+    const resealed = sealEnvelopes("alpha-0", [{ kind: KIND_UPDATE, shard: opened.shard, update: opened.update }], (data) => a.trust.sign(data))[0];
+    b.receiveEnvelope(resealed.bytes, from);
+    expect(decode).toHaveBeenCalledTimes(1);
+    // alpha's next write, signed with ends that hide it from the duplicate test: decoded, and refused for the lie.
+    await a.write("c", "x", { v: 2 });
+    const second = openEnvelope(a.storedEnvelopes("alpha-0", opened.shard).at(-1) as Uint8Array);
+    const lying = sealEnvelopes("alpha-0", [{ kind: KIND_UPDATE, shard: second.shard, update: second.update, ends: new Map() }], (data) => a.trust.sign(data))[0];
+    b.receiveEnvelope(lying.bytes, from);
+    expect(refusals).toEqual(["malformed"]);
+    expect(b.store.read("c", "x")?.value).toEqual({ v: 1 });
+    b.receiveEnvelope(second.bytes, from);
+    expect(b.store.read("c", "x")?.value).toEqual({ v: 2 });
+    decode.mockRestore();
   });
 });

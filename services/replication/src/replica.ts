@@ -8,7 +8,7 @@ import { PeerLink, PeerSession, SessionHost } from "./peerSession";
 import { RecentSet } from "./recentSet";
 import { ShardedStore, WriterDocs } from "./shards";
 import { MAX_COUNTER } from "./slotShape";
-import { clientGroupsBeyond, DecodedUpdate, decodeUpdate, GuardLimits, inspectStructs, UpdateRefusal } from "./updateGuard";
+import { clientGroupsBeyond, decodeUpdate, GuardLimits, inspectStructs, UpdateRefusal } from "./updateGuard";
 import { DurableLog, LogRow } from "./updateLog";
 import { DirectoryTrust, KeyDirectory, WriterTrust } from "./writerTrust";
 
@@ -157,9 +157,9 @@ export class Replica implements SessionHost {
     this.restore();
     this.store.adoptClientIds(options.newClientId ?? (() => randomInt(1, 2 ** 31)));
     this.store.own.docs.forEach((doc, shard) => {
-      doc.on("update", (update: Uint8Array, origin: unknown) => {
+      doc.on("update", (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
         if (origin === RESTORE || origin instanceof PeerSession) return;
-        this.unsigned.push({ kind: KIND_UPDATE, shard, update, dropRows: false });
+        this.unsigned.push({ kind: KIND_UPDATE, shard, update, ends: endsSince(transaction.afterState, transaction.beforeState), dropRows: false });
         this.requestFlush();
       });
     });
@@ -327,11 +327,11 @@ export class Replica implements SessionHost {
   }
 
   ownUpdatesSince(wanted: ReadonlyArray<{ shard: number; theirs: ReadonlyMap<number, number> }>): Uint8Array[] {
-    const contents = wanted.map(({ shard, theirs }) => ({
-      kind: KIND_UPDATE,
-      shard,
-      update: Y.encodeStateAsUpdate(this.store.own.docs[shard], Y.encodeStateVector(theirs as Map<number, number>)),
-    }) as const);
+    const contents = wanted.map(({ shard, theirs }) => {
+      const doc = this.store.own.docs[shard];
+      const update = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(theirs as Map<number, number>));
+      return { kind: KIND_UPDATE, shard, update, ends: endsSince(Y.decodeStateVector(Y.encodeStateVector(doc)), theirs) } as const;
+    });
     return sealEnvelopes(this.self, contents, (data) => this.trust.sign(data)).map((envelope) => envelope.bytes);
   }
 
@@ -381,14 +381,17 @@ export class Replica implements SessionHost {
     const writer = this.store.writer(name) as WriterDocs;
     const doc = writer.docs[shard];
     const known = Y.decodeStateVector(Y.encodeStateVector(doc));
-    // Decoded once for the duplicate test, the snapshot test and the guard (a snapshot is a whole shard).
+    // A duplicate (relays, catch-up overlapping the live stream) costs no signature check, and by
+    // the ends the writer signed, no decode either. A snapshot that covers everything here is kept,
+    // though: it lets this node compact the writer's rows.
+    const duplicate = (ends: ReadonlyMap<number, number>) => !addsOperations(ends, known) && !(envelope.kind === KIND_SNAPSHOT && coveredBy(doc, ends));
+    if (envelope.ends && duplicate(envelope.ends)) return;
+    // Decoded once for the snapshot test and the guard (a snapshot is a whole shard).
     const decoded = decodeUpdate(envelope.update);
     if ("ok" in decoded) return this.refuse(decoded.reason, from, name, decoded.detail);
-    // A duplicate (relays, catch-up overlapping the live stream) costs no signature check. A
-    // snapshot that covers everything here is kept, though: it lets this node compact the writer's rows.
-    const adds = addsOperations(decoded, known);
-    const covering = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, decoded.ends);
-    if (!adds && !covering) return;
+    if (envelope.ends && !sameEnds(envelope.ends, decoded.ends)) return this.refuse("malformed", from, name, "the clock ends the envelope names are not its update's");
+    if (!envelope.ends && duplicate(decoded.ends)) return;
+    const adds = addsOperations(decoded.ends, known);
     if (!this.authentic(envelope)) return this.refuse("bad_signature", from, name, "signature does not check against the writer's certificate");
     if (!adds) {
       // A snapshot of exactly what this node holds (every struct of it was checked on arrival):
@@ -547,7 +550,8 @@ export class Replica implements SessionHost {
       if (this.compacting.has(shard)) continue;
       const growth = this.options.log.growth(self, shard);
       if (growth.rows >= this.compactAfterRows || (growth.rows > 1 && growth.bytes >= Math.max(this.compactAfterBytes, growth.snapshotBytes))) {
-        this.unsigned.push({ kind: KIND_SNAPSHOT, shard, update: Y.encodeStateAsUpdate(this.store.own.docs[shard]), dropRows: true });
+        const doc = this.store.own.docs[shard];
+        this.unsigned.push({ kind: KIND_SNAPSHOT, shard, update: Y.encodeStateAsUpdate(doc), ends: Y.decodeStateVector(Y.encodeStateVector(doc)), dropRows: true });
         this.compacting.add(shard);
         this.options.observer?.compacted(shard);
         this.requestFlush();
@@ -557,11 +561,20 @@ export class Replica implements SessionHost {
   }
 }
 
-/** Whether an update holds structs a document with state vector `known` lacks (else it is a duplicate). */
-function addsOperations(decoded: DecodedUpdate, known: ReadonlyMap<number, number>): boolean {
-  if (decoded.ends.size === 0) return true; // deletions only: checked like anything new
-  for (const [client, end] of decoded.ends) if (end > (known.get(client) ?? 0)) return true;
+/** Whether an update with these clock ends holds structs a document with state vector `known` lacks (else it is a duplicate). */
+function addsOperations(ends: ReadonlyMap<number, number>, known: ReadonlyMap<number, number>): boolean {
+  if (ends.size === 0) return true; // deletions only: checked like anything new
+  for (const [client, end] of ends) if (end > (known.get(client) ?? 0)) return true;
   return false;
+}
+
+function sameEnds(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
+  return a.size === b.size && [...a].every(([client, end]) => b.get(client) === end);
+}
+
+/** The clock ends of what a document holds beyond `before`: the clients whose clock rose. */
+function endsSince(after: ReadonlyMap<number, number>, before: ReadonlyMap<number, number>): Map<number, number> {
+  return new Map([...after].filter(([client, clock]) => clock > (before.get(client) ?? 0)));
 }
 
 /** Whether a document holds nothing beyond a snapshot (`ends`: its state vector), which then replaces its rows. */

@@ -1,7 +1,7 @@
 import { KeyObject, sign } from "node:crypto";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
-import { encodeDataFrame, encodeEnvelope, FRAME_ENVELOPES, KIND_UPDATE, openEnvelope, sealEnvelope } from "../dataFrames";
+import { encodeDataFrame, encodeEnvelope, FRAME_ENVELOPES, KIND_UPDATE, openEnvelope, sealEnvelope, sealEnvelopes } from "../dataFrames";
 import { shardOf, storageKey } from "../keys";
 import { SLOTS_MAP } from "../updateGuard";
 
@@ -69,7 +69,7 @@ export function attackEnvelopes(attack: Attack, ctx: AttackContext): Uint8Array[
   const key = storageKey(ctx.collection, ctx.id);
   const shard = shardOf(key);
   const signer = (data: Uint8Array) => sign("sha256", data, ctx.key);
-  const own = (update: Uint8Array) => [sealEnvelope(KIND_UPDATE, ctx.self, shard, update, signer).bytes];
+  const own = (update: Uint8Array, ends?: ReadonlyMap<number, number>) => sealEnvelopes(ctx.self, [{ kind: KIND_UPDATE, shard, update, ends }], signer).map((e) => e.bytes);
   const forged = { forged: attack };
   switch (attack) {
     case "forge_other_writer":
@@ -118,7 +118,8 @@ export function attackEnvelopes(attack: Attack, ctx: AttackContext): Uint8Array[
     case "oversized":
       return own(slotUpdate(key, { w: ctx.now, c: 0, v: { ...forged, pad: "x".repeat(ctx.padBytes ?? 300 * 1024) } }));
     case "client_id_flood":
-      return own(clientFlood(ctx.floodClients ?? 200, ctx.collection, shard, ctx.now));
+      // Naming no clock ends, so that the receiver gets as far as the update itself (naming all is malformed past 100,000).
+      return own(clientFlood(ctx.floodClients ?? 200, ctx.collection, shard, ctx.now), new Map());
     case "nested_type": {
       const doc = new Y.Doc();
       const inner = new Y.Map<unknown>();

@@ -48,8 +48,9 @@ const targets = (): NodeProcess[] => [cluster.nodes.alpha, cluster.nodes.gamma];
 
 /**
  * An authenticated rogue session as beta-0 to the node (re-dialled if the node dropped it). It
- * reports an empty state, as a node that lost its data would, so the node sends it every envelope
- * it holds: the genuine envelopes the attacks tamper with.
+ * reports an empty state, as a node that lost its data would, twice (the second report says it
+ * hears no other node, so gamma relays alpha's documents too), so the node sends it every
+ * envelope it holds: the genuine envelopes of alpha's the attacks tamper with.
  */
 async function rogue(node: NodeProcess): Promise<RoguePeer> {
   const existing = rogues.get(node.region);
@@ -57,8 +58,12 @@ async function rogue(node: NodeProcess): Promise<RoguePeer> {
   progress(`rogue session with ${node.region}`);
   const peer = await waitFor(`the rogue to get a session with ${node.region}`, async () => dialAs(`wss://127.0.0.1:${node.peerPort}`, beta, secret).catch((error: Error) => void progress(`dial refused: ${error.message}`)), 60000);
   rogues.set(node.region, peer);
-  peer.send(encodeDataFrame({ kind: FRAME_STATE, connected: [], docs: [], digests: [] }));
-  await peer.waitForFrame((f) => f[0] === FRAME_ENVELOPES, 30000);
+  for (let report = 0; report < 2; report++) peer.send(encodeDataFrame({ kind: FRAME_STATE, connected: [], docs: [], digests: [] }));
+  const holdsAlphas = (frame: Uint8Array) => {
+    const decoded = decodeDataFrame(frame);
+    return decoded.kind === FRAME_ENVELOPES && decoded.envelopes.some((bytes) => openEnvelope(bytes).writer === "alpha-0");
+  };
+  await peer.waitForFrame(holdsAlphas, 30000);
   return peer;
 }
 

@@ -41,6 +41,8 @@ const EMPTY: StateVector = new Map();
 export class PeerSession {
   private peerState: Map<string, StateVector> | undefined;
   private peerConnected: ReadonlySet<string> | undefined;
+  /** Between the peer's first report and its next: the other writers' documents are still to be sent it. */
+  private relayPending = false;
   lastStateAt: number | undefined;
 
   constructor(
@@ -112,10 +114,18 @@ export class PeerSession {
     this.lastStateAt = this.now();
     const previous = this.peerConnected;
     this.peerConnected = new Set(connected);
-    // First report: send everything the peer lacks. Later: updates from a node the peer was
-    // connected to were not relayed to it; if that link is gone, send what the peer lacks now.
+    // First report: send what the peer lacks of this node's own documents. The next report says
+    // whom the peer hears (the first, sent on connecting, cannot): then the other writers' documents
+    // it lacks, except of the writers it hears, which catch it up themselves (relaying their rows
+    // too made a restarted node take every missed write twice, the relayed rows often first).
+    // Later: updates from a node the peer was connected to were not relayed to it; if that link is
+    // gone, send what the peer lacks now.
     const linkLost = previous !== undefined && [...previous].some((name) => !this.peerConnected?.has(name));
-    if (first || linkLost) this.catchUp(undefined, false);
+    const relay = this.relayPending;
+    this.relayPending = first;
+    if (first) this.catchUp(undefined, false, (key) => splitDocKey(key)[0] === this.host.self);
+    else if (linkLost) this.catchUp(undefined, false);
+    else if (relay) this.catchUp(undefined, false, (key) => !this.hears(splitDocKey(key)[0]));
     // With the digests (every few reports), a repair: documents the peer lacks operations of and whose state did
     // not move since its previous report, so not merely in flight. Re-reading and re-sending every document the
     // peer was behind in, as before, stalled a busy node for 100-300 ms each time (the stored rows of every

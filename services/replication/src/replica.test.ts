@@ -6,6 +6,7 @@ import * as Y from "yjs";
 import { InclusionProof } from "./commitTree";
 import { decodeDataFrame, encodeEnvelope, Envelope, FRAME_ENVELOPES, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelope, sealEnvelopes } from "./dataFrames";
 import { shardOf, storageKey } from "./keys";
+import { PeerSession } from "./peerSession";
 import { Replica } from "./replica";
 import * as updateGuard from "./updateGuard";
 import { SLOTS_MAP } from "./updateGuard";
@@ -213,5 +214,52 @@ describe("peer sessions", () => {
     b.receiveEnvelope(second.bytes, from);
     expect(b.store.read("c", "x")?.value).toEqual({ v: 2 });
     decode.mockRestore();
+  });
+
+  test("a peer is caught up on a third writer's documents by that writer when it hears it, by a relay only when it does not", async () => {
+    const directory = new KeyDirectory(["alpha-0", "alpha-1", "beta-0", "gamma-0"]);
+    const node = (region: "alpha" | "beta" | "gamma", replica = 0) => new Replica({ self: { region, replica }, log: new UpdateLog(new Database(":memory:")), trust: new DirectoryTrust(`${region}-${replica}`, directory) });
+    const [a, a1, b, c] = [node("alpha"), node("alpha", 1), node("beta"), node("gamma")];
+    // The writers of the envelopes each node sent each other node.
+    const sent = new Map<string, string[]>();
+    const sessions = new Map<string, PeerSession>();
+    const link = (from: Replica, to: Replica) => {
+      const key = `${from.self}->${to.self}`;
+      sessions.set(key, from.connect(to.self, {
+        send: (bytes) => {
+          const frame = decodeDataFrame(bytes);
+          if (frame.kind === FRAME_ENVELOPES) sent.set(key, [...(sent.get(key) ?? []), ...frame.envelopes.map((e) => openEnvelope(e).writer)]);
+          setImmediate(() => sessions.get(`${to.self}->${from.self}`)?.receive(bytes));
+        },
+      }));
+    };
+    const pair = (x: Replica, y: Replica) => {
+      link(x, y);
+      link(y, x);
+    };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    pair(b, c);
+    for (let i = 0; i < 20; i++) await b.write("c", `from-beta-${i}`, { i });
+    await settle();
+    expect(c.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+
+    // alpha-0 hears gamma only: its first report gets it gamma's own documents, the next (saying whom it hears) beta's too.
+    pair(a, c);
+    await settle();
+    expect(a.store.read("c", "from-beta-19")).toBeUndefined();
+    a.reportState();
+    await settle();
+    expect(a.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+    expect(sent.get("gamma-0->alpha-0")).toContain("beta-0");
+
+    // alpha-1 hears beta as well as gamma: gamma leaves beta's documents to beta.
+    pair(a1, c);
+    pair(a1, b);
+    await settle();
+    a1.reportState();
+    await settle();
+    expect(a1.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+    expect(sent.get("beta-0->alpha-1")).toContain("beta-0");
+    expect(sent.get("gamma-0->alpha-1") ?? []).not.toContain("beta-0");
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * One signature per group commit. A commit carries one envelope per shard it touched (up to 16):
@@ -30,12 +30,13 @@ export const MAX_TREE_SIZE = 1 << 16;
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
+// One-shot hashes: a receiver computes five per envelope, and createHash's object per hash was half their cost.
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash("sha256").update(LEAF).update(data).digest();
+  return hash("sha256", Buffer.concat([LEAF, data]), "buffer");
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash("sha256").update(NODE).update(left).update(right).digest();
+  return hash("sha256", Buffer.concat([NODE, left, right]), "buffer");
 }
 
 /** The largest power of two below n (n >= 2): where RFC 9162 splits a tree of n leaves. */

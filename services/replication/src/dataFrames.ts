@@ -56,7 +56,7 @@ const MAX_NAME = 64;
 /** Prefix of the statement a writer signs for a commit: no other signature of its key starts so. */
 const ROOT_STATEMENT = Buffer.from("dsc-replication/commit-root/2\n");
 
-function encodeContent(writer: string, content: EnvelopeContent): Uint8Array {
+function encodeContent(writer: string, content: EnvelopeContent): { bytes: Uint8Array; ends: ClockEnds } {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, ENVELOPE_VERSION);
   encoding.writeVarUint(e, content.kind);
@@ -69,7 +69,7 @@ function encodeContent(writer: string, content: EnvelopeContent): Uint8Array {
     encoding.writeVarUint(e, client);
     encoding.writeVarUint(e, end);
   }
-  return encoding.toUint8Array(e);
+  return { bytes: encoding.toUint8Array(e), ends };
 }
 
 /** The ends of an update, decoded (for callers without the transaction at hand); none for a malformed one. */
@@ -81,10 +81,9 @@ function endsOf(update: Uint8Array): ClockEnds {
   }
 }
 
-/** A version 2 envelope from its parts (sealEnvelopes' output; tests graft parts of one onto another). */
-export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: InclusionProof, signature: Uint8Array): Uint8Array {
+function withProof(content: Uint8Array, proof: InclusionProof, signature: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeUint8Array(e, encodeContent(writer, content));
+  encoding.writeUint8Array(e, content);
   encoding.writeVarUint(e, proof.index);
   encoding.writeVarUint(e, proof.size);
   encoding.writeVarUint(e, proof.path.length);
@@ -93,12 +92,20 @@ export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: 
   return encoding.toUint8Array(e);
 }
 
+/** A version 2 envelope from its parts (tests graft parts of one onto another). */
+export function encodeEnvelope(writer: string, content: EnvelopeContent, proof: InclusionProof, signature: Uint8Array): Uint8Array {
+  return withProof(encodeContent(writer, content).bytes, proof, signature);
+}
+
 /** The envelopes of one commit of `writer`, under one signature over their tree's root. */
 export function sealEnvelopes(writer: string, contents: readonly EnvelopeContent[], sign: (data: Uint8Array) => Uint8Array): Envelope[] {
-  const leaves = contents.map((content) => leafHash(encodeContent(writer, content)));
-  const { root, proofs } = buildTree(leaves);
+  const encoded = contents.map((content) => encodeContent(writer, content));
+  const { root, proofs } = buildTree(encoded.map((content) => leafHash(content.bytes)));
   const signature = sign(Buffer.concat([ROOT_STATEMENT, root]));
-  return contents.map((content, i) => openEnvelope(encodeEnvelope(writer, content, proofs[i], signature)));
+  return contents.map(({ kind, shard, update }, i) => {
+    const bytes = withProof(encoded[i].bytes, proofs[i], signature);
+    return { version: ENVELOPE_VERSION, kind, writer, shard, update, ends: encoded[i].ends, proof: proofs[i], signature, content: bytes.subarray(0, encoded[i].bytes.length), bytes };
+  });
 }
 
 export function sealEnvelope(kind: EnvelopeKind, writer: string, shard: number, update: Uint8Array, sign: (data: Uint8Array) => Uint8Array): Envelope {

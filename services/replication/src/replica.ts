@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { hash, randomInt } from "node:crypto";
 import * as Y from "yjs";
 import { Envelope, EnvelopeContent, KIND_SNAPSHOT, KIND_UPDATE, openEnvelope, sealEnvelopes, signedStatement } from "./dataFrames";
 import { NodeId, nodeName, parseNodeName } from "./identity";
@@ -15,7 +15,7 @@ import { DirectoryTrust, KeyDirectory, WriterTrust } from "./writerTrust";
 const RESTORE = Symbol("restore");
 /** Documents a state report may scan to compute shard digests afresh (at least one shard's worth). */
 const DIGEST_DOCS_PER_REPORT = 20_000;
-/** Hashes of the envelopes accepted last, to drop the copies that follow (relays, catch-up from two peers). */
+/** Hashes of the snapshots (and version 1 envelopes) accepted last, to drop the copies that follow (relays, catch-up from two peers). */
 const RECENT_ENVELOPES = 8192;
 /** Commit roots whose signature checked, by writer: the rest of a commit's envelopes need no ECDSA. */
 const RECENT_ROOTS = 4096;
@@ -371,10 +371,11 @@ export class Replica implements SessionHost {
       return this.refuse("malformed", from, "?", (error as Error).message);
     }
     const { writer: name, shard } = envelope;
-    // A copy of an envelope accepted moments ago costs a hash, not a decode (a snapshot is a whole
-    // shard). By the whole envelope's hash: a forgery under a genuine signature is still checked and counted.
-    const seen = createHash("sha256").update(bytes).digest("base64");
-    if (this.recentEnvelopes.has(seen)) return;
+    // A copy of a snapshot accepted moments ago (a whole shard, kept even when it adds nothing, see
+    // below) or of a version 1 envelope (no ends to tell a duplicate by) costs a hash, not a decode.
+    // By the whole envelope's hash: a forgery under a genuine signature is still checked and counted.
+    const seen = envelope.kind === KIND_SNAPSHOT || !envelope.ends ? hash("sha256", bytes, "base64") : undefined;
+    if (seen !== undefined && this.recentEnvelopes.has(seen)) return;
     const flood = clientGroupsBeyond(envelope.update, this.limits.maxClientsPerWriterShard);
     if (flood) return this.refuse(flood.reason, from, name, flood.detail);
     if (!parseNodeName(name) || !this.trust.knows(name)) return this.refuse("unknown_writer", from, name, "no certificate of the federation CA names this writer");
@@ -419,8 +420,8 @@ export class Replica implements SessionHost {
     this.requestFlush();
   }
 
-  private remember(envelopeHash: string): void {
-    this.recentEnvelopes.add(envelopeHash);
+  private remember(envelopeHash: string | undefined): void {
+    if (envelopeHash !== undefined) this.recentEnvelopes.add(envelopeHash);
   }
 
   /**

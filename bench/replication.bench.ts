@@ -15,6 +15,7 @@ import { REGIONS } from "../services/replication/src/identity";
 import { shardOf, SHARD_COUNT, storageKey } from "../services/replication/src/keys";
 import { ShardedStore } from "../services/replication/src/shards";
 import { Cluster, NodeProcess, waitFor } from "../services/replication/src/testing/cluster";
+import { cpuPerWriteInProcess } from "./commitSizeModel";
 import { CpuProfile, formatCosts, topCosts } from "./cpuProfile";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -89,10 +90,29 @@ async function nodeCpuSeconds(cluster: Cluster): Promise<number> {
   return sum;
 }
 
-async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd: number }> {
+/** Writes acknowledged and group commits that acknowledged any, summed over the nodes (from dsc_replication_commit_writes). */
+async function ownCommits(cluster: Cluster): Promise<{ writes: number; commits: number }> {
+  let writes = 0;
+  let commits = 0;
+  for (const node of cluster.list()) {
+    const text = (await request(node.apiPort, "GET", "/metrics")).text;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    writes += value(/^dsc_replication_commit_writes_sum (\S+)/m);
+    commits += value(/^dsc_replication_commit_writes_count (\S+)/m) - value(/^dsc_replication_commit_writes_bucket\{le="0"\} (\S+)/m);
+  }
+  return { writes, commits };
+}
+
+/** Mean writes per commit that took any, between two readings of ownCommits. */
+function writesPerCommit(before: { writes: number; commits: number }, after: { writes: number; commits: number }): number {
+  return (after.writes - before.writes) / Math.max(1, after.commits - before.commits);
+}
+
+async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd: number; perCommit: number }> {
   const { alpha, beta, gamma } = cluster.nodes;
   const batch = ids("one", 20000);
   const cpuBefore = await nodeCpuSeconds(cluster);
+  const commitsBefore = await ownCommits(cluster);
   const { seconds, last } = await closedLoop(alpha, batch, 256);
   const ackRate = batch.length / seconds;
   report("durable acked writes/s into one region (alpha, peers replicating)", ackRate.toFixed(0), ">= 8000");
@@ -102,13 +122,15 @@ async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd:
   // Peer links are FIFO and commits are forwarded in order: the last acked write arriving means all did.
   report("end-to-end convergence throughput, one region (writes/s until on all 3)", (batch.length / total).toFixed(0));
   const cpuMs = ((await nodeCpuSeconds(cluster)) - cpuBefore) * 1000;
-  report("node CPU per write into one region until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / batch.length).toFixed(0)} us`);
-  return { ackRate, endToEnd: batch.length / total };
+  const perCommit = writesPerCommit(commitsBefore, await ownCommits(cluster));
+  report("node CPU per write into one region until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / batch.length).toFixed(0)} us; ${perCommit.toFixed(0)} writes per commit`);
+  return { ackRate, endToEnd: batch.length / total, perCommit };
 }
 
-async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined): Promise<void> {
+async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined): Promise<number> {
   const per = 8000;
   const cpuBefore = await nodeCpuSeconds(cluster);
+  const commitsBefore = await ownCommits(cluster);
   const started = performance.now();
   const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 128)));
   const seconds = (performance.now() - started) / 1000;
@@ -116,7 +138,26 @@ async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined
   await Promise.all(runs.map((run, i) => untilVisible(cluster.list().filter((_, j) => j !== i), run.last)));
   report("aggregate end-to-end convergence throughput (writes/s until on all 3)", ((per * 3) / ((performance.now() - started) / 1000)).toFixed(0));
   const cpuMs = ((await nodeCpuSeconds(cluster)) - cpuBefore) * 1000;
-  report("node CPU per write, all regions writing, until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / (per * 3)).toFixed(0)} us`);
+  const perCommit = writesPerCommit(commitsBefore, await ownCommits(cluster));
+  report("node CPU per write, all regions writing, until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / (per * 3)).toFixed(0)} us; ${perCommit.toFixed(0)} writes per commit`);
+  return perCommit;
+}
+
+/**
+ * What makes the aggregate cost more per write: each node's commits are smaller when it takes a
+ * third of the writes, and much of a commit's cost is per commit (a signature, two checks, a Yjs
+ * transaction and an envelope per shard touched). The same replicas in this process, without HTTP,
+ * TLS or fsync, at the commit sizes the two phases just made, and all regions at the larger size.
+ */
+async function commitSize(oneRegion: number, allRegions: number): Promise<void> {
+  const sizes = [["one", Math.round(oneRegion)], ["all", Math.round(allRegions)], ["all", Math.round(oneRegion)]] as const;
+  await cpuPerWriteInProcess("all", sizes[1][1], 6_000, DOC); // warm-up
+  const figures: string[] = [];
+  for (const [writers, size] of sizes) {
+    const us = await cpuPerWriteInProcess(writers, size, 30_000, DOC);
+    figures.push(`${writers === "one" ? "one region" : "all regions"} at ${size} writes per commit ${us.toFixed(0)} us`);
+  }
+  report("CPU per write, the 3 replicas in one process (no HTTP, TLS or fsync)", figures.join("; "));
 }
 
 type Buckets = Map<number, number>;
@@ -352,7 +393,8 @@ async function main(): Promise<void> {
       return result;
     };
     const one = await phase("one", () => oneRegion(cluster));
-    await phase("all", () => allRegions(cluster, one?.ackRate));
+    const all = await phase("all", () => allRegions(cluster, one?.ackRate));
+    if (one && all) await phase("commits", () => commitSize(one.perCommit, all));
     await phase("lag", () => convergenceLag(cluster, 500, 8));
     await phase("catchup", () => catchUp(cluster));
     await phase("memory", () => memory(cluster));

@@ -90,29 +90,39 @@ async function nodeCpuSeconds(cluster: Cluster): Promise<number> {
   return sum;
 }
 
-/** Writes acknowledged and group commits that acknowledged any, summed over the nodes (from dsc_replication_commit_writes). */
-async function ownCommits(cluster: Cluster): Promise<{ writes: number; commits: number }> {
-  let writes = 0;
-  let commits = 0;
+interface CommitCounts {
+  readonly writes: number;
+  readonly commits: number;
+  readonly compactions: number;
+}
+
+/**
+ * Summed over the nodes: writes acknowledged, group commits that acknowledged any (from
+ * dsc_replication_commit_writes) and shard snapshots written (each one sent to and checked by both peers).
+ */
+async function commitCounts(cluster: Cluster): Promise<CommitCounts> {
+  const sum = { writes: 0, commits: 0, compactions: 0 };
   for (const node of cluster.list()) {
     const text = (await request(node.apiPort, "GET", "/metrics")).text;
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
-    writes += value(/^dsc_replication_commit_writes_sum (\S+)/m);
-    commits += value(/^dsc_replication_commit_writes_count (\S+)/m) - value(/^dsc_replication_commit_writes_bucket\{le="0"\} (\S+)/m);
+    sum.writes += value(/^dsc_replication_commit_writes_sum (\S+)/m);
+    sum.commits += value(/^dsc_replication_commit_writes_count (\S+)/m) - value(/^dsc_replication_commit_writes_bucket\{le="0"\} (\S+)/m);
+    sum.compactions += value(/^dsc_replication_compactions_total (\S+)/m);
   }
-  return { writes, commits };
+  return sum;
 }
 
-/** Mean writes per commit that took any, between two readings of ownCommits. */
-function writesPerCommit(before: { writes: number; commits: number }, after: { writes: number; commits: number }): number {
-  return (after.writes - before.writes) / Math.max(1, after.commits - before.commits);
+/** Mean writes per commit that took any, and snapshots made, between two readings. */
+function commitsBetween(before: CommitCounts, after: CommitCounts): { perCommit: number; text: string } {
+  const perCommit = (after.writes - before.writes) / Math.max(1, after.commits - before.commits);
+  return { perCommit, text: `${perCommit.toFixed(0)} writes per commit, ${after.compactions - before.compactions} shard snapshots` };
 }
 
 async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd: number; perCommit: number }> {
   const { alpha, beta, gamma } = cluster.nodes;
   const batch = ids("one", 20000);
   const cpuBefore = await nodeCpuSeconds(cluster);
-  const commitsBefore = await ownCommits(cluster);
+  const commitsBefore = await commitCounts(cluster);
   const { seconds, last } = await closedLoop(alpha, batch, 256);
   const ackRate = batch.length / seconds;
   report("durable acked writes/s into one region (alpha, peers replicating)", ackRate.toFixed(0), ">= 8000");
@@ -122,15 +132,15 @@ async function oneRegion(cluster: Cluster): Promise<{ ackRate: number; endToEnd:
   // Peer links are FIFO and commits are forwarded in order: the last acked write arriving means all did.
   report("end-to-end convergence throughput, one region (writes/s until on all 3)", (batch.length / total).toFixed(0));
   const cpuMs = ((await nodeCpuSeconds(cluster)) - cpuBefore) * 1000;
-  const perCommit = writesPerCommit(commitsBefore, await ownCommits(cluster));
-  report("node CPU per write into one region until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / batch.length).toFixed(0)} us; ${perCommit.toFixed(0)} writes per commit`);
-  return { ackRate, endToEnd: batch.length / total, perCommit };
+  const commits = commitsBetween(commitsBefore, await commitCounts(cluster));
+  report("node CPU per write into one region until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / batch.length).toFixed(0)} us; ${commits.text}`);
+  return { ackRate, endToEnd: batch.length / total, perCommit: commits.perCommit };
 }
 
 async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined): Promise<number> {
   const per = 8000;
   const cpuBefore = await nodeCpuSeconds(cluster);
-  const commitsBefore = await ownCommits(cluster);
+  const commitsBefore = await commitCounts(cluster);
   const started = performance.now();
   const runs = await Promise.all(cluster.list().map((node) => closedLoop(node, ids(`all-${node.region}`, per), 128)));
   const seconds = (performance.now() - started) / 1000;
@@ -138,9 +148,9 @@ async function allRegions(cluster: Cluster, oneRegionAckRate: number | undefined
   await Promise.all(runs.map((run, i) => untilVisible(cluster.list().filter((_, j) => j !== i), run.last)));
   report("aggregate end-to-end convergence throughput (writes/s until on all 3)", ((per * 3) / ((performance.now() - started) / 1000)).toFixed(0));
   const cpuMs = ((await nodeCpuSeconds(cluster)) - cpuBefore) * 1000;
-  const perCommit = writesPerCommit(commitsBefore, await ownCommits(cluster));
-  report("node CPU per write, all regions writing, until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / (per * 3)).toFixed(0)} us; ${perCommit.toFixed(0)} writes per commit`);
-  return perCommit;
+  const commits = commitsBetween(commitsBefore, await commitCounts(cluster));
+  report("node CPU per write, all regions writing, until on all 3 (sum of the 3 processes)", `${((cpuMs * 1000) / (per * 3)).toFixed(0)} us; ${commits.text}`);
+  return commits.perCommit;
 }
 
 /**
@@ -381,7 +391,9 @@ async function main(): Promise<void> {
   try {
     await cluster.start();
     authorization = `Bearer ${cluster.nodes.alpha.token}`;
-    await closedLoop(cluster.nodes.alpha, ids("warmup", 3000), 32);
+    // Every node takes writes before anything is measured: warming alpha alone left beta's and
+    // gamma's HTTP and write paths to be compiled by V8 during the all-regions phase (a third more CPU per write there).
+    for (const node of cluster.list()) await closedLoop(node, ids(`warmup-${node.region}`, 3000), 32);
     // The 1-minute load average after each phase: the machine's state while the figures were taken.
     const loadSamples: string[] = [];
     // DSC_BENCH_PHASES=one,all,... runs only those phases (while working on one figure); the ratio needs "one" and "bare".

@@ -262,4 +262,23 @@ describe("peer sessions", () => {
     expect(sent.get("beta-0->alpha-1")).toContain("beta-0");
     expect(sent.get("gamma-0->alpha-1") ?? []).not.toContain("beta-0");
   });
+
+  test("peers' envelopes are readable on arrival and committed together, a few milliseconds later", async () => {
+    const a = open(new Database(":memory:"), 1000);
+    for (let i = 0; i < 3; i++) await a.write("c", `x${i}`, { i });
+    const envelopes = Array.from({ length: 16 }, (_, shard) => a.storedEnvelopes("alpha-0", shard)).flat();
+    let commits = 0;
+    const observer = { flushed: () => void commits++, compacted: () => undefined, storageFailed: () => undefined, replicated: () => undefined };
+    const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), observer, trust: new DirectoryTrust("beta-0", keys) });
+    const from = b.connect("alpha-0", { send: () => undefined });
+    for (const bytes of envelopes) {
+      b.receiveEnvelope(bytes, from); // each in a turn of its own, as frames arrive
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (let i = 0; i < 3; i++) expect(b.store.read("c", `x${i}`)?.value).toEqual({ i });
+    expect(commits).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(commits).toBe(1);
+    expect(b.pendingCount()).toBe(0);
+  });
 });

@@ -17,6 +17,12 @@ const RESTORE = Symbol("restore");
 const DIGEST_DOCS_PER_REPORT = 20_000;
 /** Hashes of the snapshots (and version 1 envelopes) accepted last, to drop the copies that follow (relays, catch-up from two peers). */
 const RECENT_ENVELOPES = 8192;
+/**
+ * How long a commit of peers' envelopes alone may wait for more: they are applied (readable) on
+ * arrival and no client waits on their commit, so gathering a few frames into one commit saves
+ * an fsync, a hand-over to the commit worker and a forwarding pass each.
+ */
+const PEER_COMMIT_DELAY_MS = 5;
 /** Commit roots whose signature checked, by writer: the rest of a commit's envelopes need no ECDSA. */
 const RECENT_ROOTS = 4096;
 
@@ -119,6 +125,7 @@ export class Replica implements SessionHost {
   private waiters: Waiter[] = [];
   private queued: QueuedWrite[] = [];
   private flushScheduled = false;
+  private peerFlushScheduled = false;
   private committing = false;
   private reports = 0;
   /** The changed shard whose digest the next report computes first. */
@@ -133,6 +140,7 @@ export class Replica implements SessionHost {
   private internalErrorCount = 0;
   private readonly now: () => number;
   private readonly scheduleFlush: (flush: () => void) => void;
+  private readonly schedulePeerFlush: (flush: () => void) => void;
   private readonly compactAfterRows: number;
   private readonly compactAfterBytes: number;
   private readonly limits: ReplicaLimits;
@@ -141,6 +149,7 @@ export class Replica implements SessionHost {
   constructor(private readonly options: ReplicaOptions) {
     this.now = options.now ?? Date.now;
     this.scheduleFlush = options.scheduleFlush ?? setImmediate;
+    this.schedulePeerFlush = options.scheduleFlush ?? ((flush) => setTimeout(flush, PEER_COMMIT_DELAY_MS));
     this.compactAfterRows = options.compactAfterRows ?? 500;
     this.compactAfterBytes = options.compactAfterBytes ?? 8 * 1024 * 1024;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -399,7 +408,7 @@ export class Replica implements SessionHost {
       // nothing to apply, only the writer's rows to compact and the snapshot to pass on.
       this.remember(seen);
       this.pending.push({ envelope, origin: from, dropRows: true });
-      return this.requestFlush();
+      return this.requestPeerFlush();
     }
     const verdict = inspectStructs(decoded, shard, known, {
       maxWall: this.now() + this.limits.maxClockSkewMs,
@@ -417,7 +426,7 @@ export class Replica implements SessionHost {
     const dropRows = envelope.kind === KIND_SNAPSHOT && coveredBy(doc, decoded.ends);
     this.remember(seen);
     this.pending.push({ envelope, origin: from, dropRows });
-    this.requestFlush();
+    this.requestPeerFlush();
   }
 
   private remember(envelopeHash: string | undefined): void {
@@ -507,6 +516,16 @@ export class Replica implements SessionHost {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.scheduleFlush(() => this.flush());
+  }
+
+  /** A commit for peers' envelopes: within PEER_COMMIT_DELAY_MS, sooner if a write asks for one. */
+  private requestPeerFlush(): void {
+    if (this.flushScheduled || this.peerFlushScheduled) return;
+    this.peerFlushScheduled = true;
+    this.schedulePeerFlush(() => {
+      this.peerFlushScheduled = false;
+      this.flush();
+    });
   }
 
   /** Runs `work`; an error is counted and logged, never thrown into the event loop. */

@@ -29,7 +29,12 @@ function report(name: string, value: string, target = ""): void {
   console.log(`  ${name}: ${value}${target ? `   (target ${target})` : ""}`);
 }
 
-function request(port: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+/**
+ * One request on a kept-alive connection. A node closes a connection idle for 5 s, and a request
+ * sent on it just then is reset: sent again once on a fresh one, as Node's documentation advises
+ * for `request.reusedSocket` (every request here is idempotent: a PUT of the same document or a GET).
+ */
+function request(port: number, method: string, path: string, body?: string, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers = body ? { authorization, "content-type": "application/json", "content-length": Buffer.byteLength(body) } : { authorization };
     const req = http.request({ host: "127.0.0.1", port, method, path, agent, headers }, (res) => {
@@ -37,7 +42,10 @@ function request(port: number, method: string, path: string, body?: string): Pro
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && error.code === "ECONNRESET") resolve(request(port, method, path, body, true));
+      else reject(error);
+    });
     req.end(body);
   });
 }
@@ -406,6 +414,7 @@ async function main(): Promise<void> {
     };
     const one = await phase("one", () => oneRegion(cluster));
     const all = await phase("all", () => allRegions(cluster, one?.ackRate));
+    // In this process while the cluster idles, at the commit sizes the two phases just made.
     if (one && all) await phase("commits", () => commitSize(one.perCommit, all));
     await phase("lag", () => convergenceLag(cluster, 500, 8));
     await phase("catchup", () => catchUp(cluster));

@@ -237,28 +237,41 @@ describe("peer sessions", () => {
       link(x, y);
       link(y, x);
     };
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    // Waits by condition, never by a fixed time (a busy machine runs these turns late), bounded.
+    const until = async (what: string, done: () => boolean) => {
+      for (let waited = 0; !done(); waited += 5) {
+        if (waited > 10_000) throw new Error(`waited 10 s for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    // Frames go over setImmediate: a few turns deliver everything already sent.
+    const drain = async () => {
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const reportsSeen = (at: string) => sessions.get(at)?.lastStateAt;
     pair(b, c);
     for (let i = 0; i < 20; i++) await b.write("c", `from-beta-${i}`, { i });
-    await settle();
-    expect(c.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+    await until("gamma to hold beta's writes", () => c.store.read("c", "from-beta-19") !== undefined);
 
     // alpha-0 hears gamma only: its first report gets it gamma's own documents, the next (saying whom it hears) beta's too.
     pair(a, c);
-    await settle();
+    await until("gamma to read alpha-0's first report", () => reportsSeen("gamma-0->alpha-0") !== undefined);
+    await drain();
     expect(a.store.read("c", "from-beta-19")).toBeUndefined();
     a.reportState();
-    await settle();
-    expect(a.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+    await until("alpha-0 to get beta's writes from gamma", () => a.store.read("c", "from-beta-19") !== undefined);
     expect(sent.get("gamma-0->alpha-0")).toContain("beta-0");
 
     // alpha-1 hears beta as well as gamma: gamma leaves beta's documents to beta.
     pair(a1, c);
     pair(a1, b);
-    await settle();
+    await until("first reports read", () => reportsSeen("gamma-0->alpha-1") !== undefined && reportsSeen("beta-0->alpha-1") !== undefined);
+    const firstReport = reportsSeen("gamma-0->alpha-1");
+    await new Promise((resolve) => setTimeout(resolve, 2)); // a later report gets a later time
     a1.reportState();
-    await settle();
-    expect(a1.store.read("c", "from-beta-19")?.value).toEqual({ i: 19 });
+    await until("gamma to read alpha-1's second report", () => reportsSeen("gamma-0->alpha-1") !== firstReport);
+    await drain();
+    await until("alpha-1 to get beta's writes", () => a1.store.read("c", "from-beta-19") !== undefined);
     expect(sent.get("beta-0->alpha-1")).toContain("beta-0");
     expect(sent.get("gamma-0->alpha-1") ?? []).not.toContain("beta-0");
   });
@@ -271,14 +284,22 @@ describe("peer sessions", () => {
     const observer = { flushed: () => void commits++, compacted: () => undefined, storageFailed: () => undefined, replicated: () => undefined };
     const b = new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(new Database(":memory:")), observer, trust: new DirectoryTrust("beta-0", keys) });
     const from = b.connect("alpha-0", { send: () => undefined });
-    for (const bytes of envelopes) {
-      b.receiveEnvelope(bytes, from); // each in a turn of its own, as frames arrive
-      await new Promise((resolve) => setImmediate(resolve));
+    // The commit's timer under jest's clock: what a busy machine does between turns cannot fire it early.
+    jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask"] });
+    try {
+      for (const bytes of envelopes) {
+        b.receiveEnvelope(bytes, from); // each in a turn of its own, as frames arrive
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (let i = 0; i < 3; i++) expect(b.store.read("c", `x${i}`)?.value).toEqual({ i });
+      expect(commits).toBe(0);
+      jest.advanceTimersByTime(4);
+      expect(commits).toBe(0);
+      jest.advanceTimersByTime(1);
+      expect(commits).toBe(1);
+      expect(b.pendingCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
     }
-    for (let i = 0; i < 3; i++) expect(b.store.read("c", `x${i}`)?.value).toEqual({ i });
-    expect(commits).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(commits).toBe(1);
-    expect(b.pendingCount()).toBe(0);
   });
 });

@@ -75,6 +75,21 @@ describe("durability and restart", () => {
     expect(() => new Replica({ self: { region: "beta", replica: 0 }, log: new UpdateLog(db) })).toThrow(/belongs to node alpha-0, not beta-0/);
   });
 
+  test("a commit that cannot be signed rejects its writes; their updates go with the next commit", async () => {
+    const db = new Database(":memory:");
+    const replica = open(db, 1000);
+    jest.spyOn(replica.trust, "sign").mockImplementationOnce(() => {
+      throw new Error("key unavailable");
+    });
+    await expect(replica.write("c", "first", { n: 1 })).rejects.toThrow(/key unavailable/);
+    expect(replica.integrity().internalErrors).toBe(1);
+    await replica.write("c", "second", { n: 2 });
+    // Both reached the log, under one signature: a restart from it holds both.
+    const reopened = open(db, 1000);
+    expect(reopened.store.read("c", "first")?.value).toEqual({ n: 1 });
+    expect(reopened.store.read("c", "second")?.value).toEqual({ n: 2 });
+  });
+
   test("a failed commit rejects the write instead of acknowledging it", async () => {
     const db = new Database(":memory:");
     const log = new UpdateLog(db);

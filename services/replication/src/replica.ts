@@ -257,7 +257,11 @@ export class Replica implements SessionHost {
     this.flushScheduled = false;
     if (this.committing) return;
     this.guard("apply", () => this.applyQueued());
-    this.guard("sign", () => this.sealOwn());
+    try {
+      this.sealOwn();
+    } catch (error) {
+      return this.signingFailed(error as Error);
+    }
     if (this.pending.length === 0 && this.waiters.length === 0 && this.newCredentials.length === 0) return;
     const started = process.hrtime.bigint();
     const batch = this.pending;
@@ -452,9 +456,21 @@ export class Replica implements SessionHost {
   private sealOwn(): void {
     if (this.unsigned.length === 0) return;
     const contents = this.unsigned;
-    this.unsigned = [];
     const envelopes = sealEnvelopes(this.self, contents, (data) => this.trust.sign(data));
+    this.unsigned = [];
     envelopes.forEach((envelope, i) => this.pending.push({ envelope, origin: null, dropRows: contents[i].dropRows }));
+  }
+
+  /**
+   * Signing failed: nothing is committed, and the writes waiting on this commit are refused, as when
+   * storage fails; their updates stay to be signed with the next commit.
+   */
+  private signingFailed(error: Error): void {
+    this.internalErrorCount++;
+    this.options.observer?.internalError?.(error, "sign");
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
   }
 
   private refuse(reason: Refusal, from: PeerSession, writer: string, detail: string): void {

@@ -266,7 +266,8 @@ describe("peer sessions", () => {
     const reportsSeen = (at: string) => sessions.get(at)?.lastStateAt;
     pair(b, c);
     for (let i = 0; i < 20; i++) await b.write("c", `from-beta-${i}`, { i });
-    await until("gamma to hold beta's writes", () => c.store.read("c", "from-beta-19") !== undefined);
+    // Held and committed: a commit of gamma's still to come would relay beta's envelopes to a new peer (the live stream).
+    await until("gamma to hold and commit beta's writes", () => c.store.read("c", "from-beta-19") !== undefined && c.pendingCount() === 0);
 
     // alpha-0 hears gamma only: its first report gets it gamma's own documents, the next (saying whom it hears) beta's too.
     pair(a, c);

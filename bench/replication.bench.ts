@@ -298,6 +298,13 @@ async function memory(cluster: Cluster): Promise<void> {
     for (let i = 0; i < 100000; i++) bare[i % SHARD_COUNT].getMap("s").set(`bench/doc-${i}`, { w: Date.now(), c: 0, v: DOC });
     gc();
     report("  the same documents as bare Y.Map entries (Yjs alone)", `${((process.memoryUsage().heapUsed - bareBefore) / 100000).toFixed(0)} bytes`);
+    // Yjs' own floor per entry, whatever a document holds: the number 1 under a six-character key.
+    gc();
+    const floorBefore = process.memoryUsage().heapUsed;
+    const floor = Array.from({ length: SHARD_COUNT }, () => new Y.Doc());
+    for (let i = 0; i < 100000; i++) floor[i % SHARD_COUNT].getMap("s").set(`d${i}`, 1);
+    gc();
+    report("  a bare Y.Map entry holding the number 1 (Yjs' floor per entry)", `${((process.memoryUsage().heapUsed - floorBefore) / 100000).toFixed(0)} bytes`);
     // The figures above share one value object among all documents; a document that came from a
     // peer (or an HTTP body) holds its own copy, decoded from the update: what a node holds of the others' writes.
     const received = new ShardedStore({ region: "beta", replica: 0 }, Date.now);
@@ -309,7 +316,7 @@ async function memory(cluster: Cluster): Promise<void> {
     gc();
     report("  the same documents as a peer holds them (values decoded from the update)", `${((process.memoryUsage().heapUsed - receivedBefore) / 100000).toFixed(0)} bytes`);
     // All still referenced here: none can be collected while another is measured.
-    if (store.keyCount() !== 100000 || received.keyCount() !== 100000 || bare.reduce((n, doc) => n + doc.getMap("s").size, 0) !== 100000) throw new Error("a store lost documents");
+    if (store.keyCount() !== 100000 || received.keyCount() !== 100000 || [bare, floor].some((docs) => docs.reduce((n, doc) => n + doc.getMap("s").size, 0) !== 100000)) throw new Error("a store lost documents");
   } else {
     report("memory per document in the Yjs store", "skipped: run node with --expose-gc (npm run bench:replication does)");
   }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { DEV_KEYS } from "../consortium/dev-keys";
 import { mintToken, MAX_TTL_SECONDS, parsePrivateJwk } from "../../services/replication/src/tokens";
-import { portIsFree } from "../../scripts/kube/ports";
+import { lowFreePorts } from "../../scripts/kube/ports";
 import { planLocalProcess, type LocalProcessPlan, type NamespaceObjects, type PodTemplate } from "./podProcess";
 import { federationDir, federationPorts, REGIONS, type FederationPorts } from "./stateDir";
 import { Supervisor, type ProcessSpec } from "./supervisor";
@@ -71,15 +71,6 @@ function materialize(plan: LocalProcessPlan): void {
     writeFileSync(file, content, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-}
-
-/** Ports below the ephemeral range (an outgoing connection elsewhere cannot take one between two starts). */
-async function lowFreePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  const base = 20000 + Math.floor(Math.random() * 8000);
-  for (let p = base; out.length < n && p < base + 2000; p++) if (await portIsFree(p)) out.push(p);
-  if (out.length < n) throw new Error(`found only ${out.length} free loopback ports from ${base}`);
-  return out;
 }
 
 /** The environment a child starts from: this one without DSC_* (its own settings come from the stack). */

@@ -1,6 +1,6 @@
 /**
- * The loopback ports of one cluster. Chosen free at its first start (the kernel picks them) and written to
- * `ports.json`, so a restart serves the same addresses and its kubeconfig keeps working.
+ * The loopback ports of one cluster. Chosen free at its first start, below the kernel's ephemeral range, and
+ * written to `ports.json`, so a restart serves the same addresses and its kubeconfig keeps working.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -26,7 +26,7 @@ const PORT_NAMES = Object.keys(portPlanSchema.shape) as PortName[];
 /** The ports recorded in `file`, new free ones written there when it does not exist yet. */
 export async function clusterPorts(file: string): Promise<PortPlan> {
   if (fs.existsSync(file)) return readPortPlan(file);
-  const ports = await freePorts(PORT_NAMES.length);
+  const ports = await lowFreePorts(PORT_NAMES.length);
   const plan = Object.fromEntries(PORT_NAMES.map((name, i) => [name, ports[i]])) as PortPlan;
   fs.writeFileSync(file, JSON.stringify(plan, null, 2) + "\n");
   return plan;
@@ -40,12 +40,17 @@ export function readPortPlan(file: string): PortPlan {
   return parsed.data;
 }
 
-/** `n` distinct free loopback ports: all listeners stay open until every port is known. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => listen(0)));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+/**
+ * `n` distinct free loopback ports from 20000-29999, below the ephemeral range (32768 and up on Linux). A port the
+ * kernel picked (port 0) could be taken by any outgoing connection or port-0 listener on the machine between its
+ * choice and the bind of the process it is for, seconds later (seen in CI: kwok's port, while other tests ran).
+ */
+export async function lowFreePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  const base = 20000 + Math.floor(Math.random() * 8000);
+  for (let p = base; out.length < n && p < base + 2000; p++) if (await portIsFree(p)) out.push(p);
+  if (out.length < n) throw new Error(`found only ${out.length} free loopback ports from ${base}`);
+  return out;
 }
 
 /** True when nothing listens on the loopback port (we could bind it ourselves). */

@@ -1,27 +1,17 @@
 /** The same deployment against `hardhat node` on a loopback port, as the local federation runs it. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Contract, JsonRpcProvider, keccak256 } from "ethers";
 import { ourArtifact, safeArtifact } from "../../governance/consortium/artifacts";
 import type { Deployment } from "../../governance/consortium/deploy";
 import { runDeploy } from "../scripts/deploy";
+import { lowFreePorts } from "../../scripts/kube/ports";
 
 const ROOT = path.join(__dirname, "..", "..");
 let node: ChildProcess | undefined;
 let dir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** Starts `hardhat node` on 127.0.0.1 and resolves once it listens (bounded wait). */
 function startNode(port: number): Promise<ChildProcess> {
@@ -44,7 +34,7 @@ function startNode(port: number): Promise<ChildProcess> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "dsc-consortium-"));
-  node = await startNode(await freePort());
+  node = await startNode((await lowFreePorts(1))[0]);
 }, 60_000);
 
 afterAll(() => {
@@ -78,6 +68,6 @@ test("deploys to a loopback chain and writes a deployment file the gate can use"
 }, 60_000);
 
 test("a chain that is not running is reported with what to do", async () => {
-  const port = await freePort();
+  const [port] = await lowFreePorts(1);
   await expect(runDeploy({ rpc: `http://127.0.0.1:${port}`, out: path.join(dir, "x.json"), log: () => {} })).rejects.toThrow(/cannot reach the chain .*hardhat node/);
 });
